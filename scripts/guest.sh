@@ -1,0 +1,60 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Build the guest userspace and pack it as build/guest/initramfs.cpio:
+# busybox-static, guest/init as /init, the tests of guest/list in /tests
+# (static binaries, except sanity which proves dynamically linked glibc
+# programs run), and what the base's pkeys selftests need (/etc/passwd,
+# hugetlbfs and debugfs mount points).
+# Usage: scripts/guest.sh
+set -eu
+. "$(dirname "$0")/lib.sh"
+
+G=$B/guest
+R=$G/root
+KH=$B/kernel/usr/include
+SELFTESTS=$TREE/tools/testing/selftests
+CFLAGS="-O2 -Wall -I$SELFTESTS -isystem $KH"
+
+[ -d "$KH" ] || die "$KH missing: scripts/kernel.sh headers"
+mkdir -p "$G/bin" "$G/mm"
+
+# cc OUT SRC [FLAGS...]: compile when SRC or the kselftest header is newer.
+cc_if_newer() {
+	local out=$1 src=$2
+	shift 2
+	if [ ! -e "$out" ] || [ "$src" -nt "$out" ] || [ "$SELFTESTS/kselftest.h" -nt "$out" ]; then
+		echo "  CC      ${out#"$TOP"/}"
+		# shellcheck disable=SC2086
+		gcc $CFLAGS "$@" -o "$out" "$src"
+	fi
+}
+
+cc_if_newer "$G/bin/pkeys-demo" "$TOP/guest/pkeys-demo.c" -static
+cc_if_newer "$G/bin/sanity" "$TOP/guest/sanity.c" -pthread
+
+# The base's pkeys selftests, built by their own Makefile, statically.
+make -s -C "$SELFTESTS/mm" OUTPUT="$G/mm" KHDR_INCLUDES="-isystem $KH" \
+	EXTRA_CFLAGS=-static "$G/mm/protection_keys_64" "$G/mm/pkey_sighandler_tests_64"
+
+rm -rf "$R"
+mkdir -p "$R"/{bin,sbin,usr/bin,usr/sbin,etc,proc,sys,dev,tmp,root,tests,lib64}
+cp /bin/busybox "$R/bin/busybox"
+for app in $("$R/bin/busybox" --list-full); do
+	[ -e "$R/$app" ] || ln -s /bin/busybox "$R/$app"
+done
+install -m 755 "$TOP/guest/init" "$R/init"
+cp "$TOP/guest/list" "$R/tests/list"
+cp "$G/bin/pkeys-demo" "$G/bin/sanity" "$G/mm/protection_keys_64" \
+	"$G/mm/pkey_sighandler_tests_64" "$R/tests/"
+# The shared libraries of the dynamically linked test, where ldd finds them.
+for lib in $(ldd "$G/bin/sanity" | grep -o '/[^ ]*'); do
+	mkdir -p "$R$(dirname "$lib")"
+	cp -L "$lib" "$R$lib"
+done
+printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n' >"$R/etc/passwd"
+printf 'root:x:0:\nnogroup:x:65534:\n' >"$R/etc/group"
+
+(cd "$R" && find . | LC_ALL=C sort | cpio -o -H newc --quiet) >"$G/initramfs.cpio.tmp"
+mv "$G/initramfs.cpio.tmp" "$G/initramfs.cpio"
+echo "  CPIO    ${G#"$TOP"/}/initramfs.cpio ($(du -k "$G/initramfs.cpio" | cut -f1) KiB)"

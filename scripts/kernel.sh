@@ -1,0 +1,96 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Configure and build the kernel of the working tree (build/linux).
+#
+# Usage: scripts/kernel.sh [-f FLAVOR] [-o OUTDIR] [-s SRCDIR] [MAKE-TARGET...]
+#   -f normal  tinyconfig + configs/*.config except debug.config (default)
+#   -f debug   the same + configs/debug.config
+#   -o OUTDIR  build directory (default build/kernel or build/kernel-debug)
+#   -s SRCDIR  kernel source (default build/linux)
+# Default target: bzImage.  The configuration is made again only when a
+# fragment or the source tree's HEAD changed; kbuild does the rest
+# incrementally, through ccache.
+#
+# Configuration: `make tinyconfig`, merge the fragments with the tree's
+# scripts/kconfig/merge_config.sh, `make olddefconfig`, then every option a
+# fragment asks for must be in .config as asked, or the script stops and
+# lists the ones that did not survive.
+set -eu
+. "$(dirname "$0")/lib.sh"
+
+flavor=normal
+out=""
+src=$TREE
+while getopts "f:o:s:" opt; do
+	case $opt in
+	f) flavor=$OPTARG ;;
+	o) out=$OPTARG ;;
+	s) src=$OPTARG ;;
+	*) sed -n '5,12s/^# \{0,1\}//p' "$0" >&2; exit 2 ;;
+	esac
+done
+shift $((OPTIND - 1))
+
+fragments() {
+	local f
+	for f in "$TOP"/configs/*.config; do
+		[ "$(basename "$f")" = debug.config ] && continue
+		echo "$f"
+	done
+	[ "$flavor" = debug ] && echo "$TOP/configs/debug.config"
+	return 0
+}
+
+case $flavor in
+normal) : "${out:=$B/kernel}" ;;
+debug) : "${out:=$B/kernel-debug}" ;;
+*) die "unknown flavor '$flavor' (normal or debug)" ;;
+esac
+[ $# -gt 0 ] || set -- bzImage
+
+mkdir -p "$out"
+out=$(cd "$out" && pwd)
+
+kmake() {
+	make -C "$src" O="$out" CC="ccache gcc" HOSTCC="ccache gcc" \
+		KBUILD_BUILD_USER=pkeys KBUILD_BUILD_HOST=qemu \
+		-j"$(nproc)" "$@"
+}
+
+# Every option a fragment sets must be in .config with that value; an option
+# a fragment turns off may also be absent (its dependencies are off).
+verify_config() {
+	local bad="" line sym
+	while read -r line; do
+		case "$line" in
+		CONFIG_*=*)
+			grep -qxF "$line" "$out/.config" || bad="$bad
+  $line  (.config: $(grep -E "^(# )?${line%%=*}[= ]" "$out/.config" || echo absent))"
+			;;
+		"# CONFIG_"*" is not set")
+			sym=${line#\# }
+			sym=${sym%% *}
+			grep -q "^$sym=" "$out/.config" && bad="$bad
+  $line  (.config: $(grep "^$sym=" "$out/.config"))"
+			;;
+		esac
+	done < <(cat $(fragments))
+	[ -z "$bad" ] && return 0
+	echo "error: options of configs/ that did not survive into $out/.config:$bad" >&2
+	rm -f "$out/.config-stamp"
+	exit 1
+}
+
+stamp=$( (cat $(fragments); git -C "$src" rev-parse HEAD 2>/dev/null || echo "$src") | sha1sum | cut -d' ' -f1)
+if [ ! -f "$out/.config" ] || [ "$(cat "$out/.config-stamp" 2>/dev/null)" != "$stamp" ]; then
+	note "configuring $flavor kernel in $out"
+	kmake -s tinyconfig >/dev/null
+	# shellcheck disable=SC2046
+	(cd "$out" && "$src/scripts/kconfig/merge_config.sh" -m -O "$out" .config $(fragments)) >"$out/merge_config.log"
+	kmake -s olddefconfig
+	verify_config
+	echo "$stamp" >"$out/.config-stamp"
+fi
+
+kmake "$@"

@@ -1,0 +1,106 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Boot a kernel and the guest initramfs under QEMU (TCG) and return the
+# guest's status.
+#
+# Usage: scripts/qemu.sh [options]
+#   -k BZIMAGE   kernel (default build/kernel/arch/x86/boot/bzImage)
+#   -i INITRD    initramfs (default build/guest/initramfs.cpio)
+#   -c CPU       QEMU -cpu model (default max: PKU and PKS emulated;
+#                max,-pks: PKU only; max,-pku,-pks: neither)
+#   -m MODE      run, check or shell (default run): what the guest's /init does
+#   -d DIR       write DIR/console.log (and DIR/results.ktap in check mode)
+#                (default build/run)
+#   -t SECONDS   time limit (default 300; none for shell)
+#   -a ARGS      more kernel command line
+#   -n CPUS      vCPUs (default 2)
+#   -I           deterministic instruction counts: -icount shift=0,sleep=off
+#                (guest time advances 1 ns per guest instruction)
+#   -q           quiet: console only into the log, not on the terminal
+#
+# Exit status: the guest's ("pkeys-harness: exit N" on its console), or 1
+# when the guest crashed, hung or overran its time limit (the console log
+# says why).
+set -eu
+. "$(dirname "$0")/lib.sh"
+
+kernel=$B/kernel/arch/x86/boot/bzImage
+initrd=$B/guest/initramfs.cpio
+cpu=max
+mode=run
+dir=$B/run
+limit=300
+append=""
+cpus=2
+icount=""
+quiet=""
+
+while getopts "k:i:c:m:d:t:a:n:Iq" opt; do
+	case $opt in
+	k) kernel=$OPTARG ;;
+	i) initrd=$OPTARG ;;
+	c) cpu=$OPTARG ;;
+	m) mode=$OPTARG ;;
+	d) dir=$OPTARG ;;
+	t) limit=$OPTARG ;;
+	a) append=$OPTARG ;;
+	n) cpus=$OPTARG ;;
+	I) icount="-icount shift=0,sleep=off" ;;
+	q) quiet=1 ;;
+	*) sed -n '7,22s/^# \{0,1\}//p' "$0" >&2; exit 2 ;;
+	esac
+done
+
+[ -f "$kernel" ] || die "kernel $kernel missing: make kernel"
+[ -f "$initrd" ] || die "initramfs $initrd missing: make guest"
+mkdir -p "$dir"
+log=$dir/console.log
+rm -f "$log" "$dir/results.ktap"
+
+cmdline="console=ttyS0 panic=-1 pkeys_harness=$mode"
+[ "$mode" = run ] && cmdline="$cmdline quiet"
+cmdline="$cmdline $append"
+
+# shellcheck disable=SC2206
+qemu=(qemu-system-x86_64 -machine pc -accel tcg -cpu "$cpu" -smp "$cpus" -m 1G
+	-kernel "$kernel" -initrd "$initrd" -append "$cmdline" -no-reboot $icount)
+
+case $mode in
+shell)
+	exec "${qemu[@]}" -nographic -serial mon:stdio
+	;;
+check)
+	"${qemu[@]}" -display none -monitor none -serial "file:$log" \
+		-serial "file:$dir/results.ktap" </dev/null &
+	;;
+*)
+	if [ -n "$quiet" ]; then
+		"${qemu[@]}" -display none -monitor none -serial "file:$log" </dev/null &
+	else
+		"${qemu[@]}" -display none -monitor none -serial stdio </dev/null | tee "$log" &
+	fi
+	;;
+esac
+pid=$!
+
+# Wait for QEMU, up to the time limit.
+SECONDS=0
+while kill -0 $pid 2>/dev/null; do
+	if [ $SECONDS -ge "$limit" ]; then
+		pkill -P $pid 2>/dev/null || true
+		kill $pid 2>/dev/null || true
+		wait $pid 2>/dev/null || true
+		echo "error: guest (-cpu $cpu) overran its limit of $limit s; console log: $log" >&2
+		exit 1
+	fi
+	sleep 1
+done
+wait $pid || true
+
+status=$(sed -n 's/^pkeys-harness: exit \([0-9]*\).*/\1/p' "$log" | tail -n 1)
+if [ -z "$status" ]; then
+	echo "error: guest (-cpu $cpu) stopped without reporting its status (crash or panic?); console log: $log" >&2
+	exit 1
+fi
+exit "$status"
