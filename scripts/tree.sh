@@ -118,13 +118,13 @@ reset() {
 }
 
 export_series() {
-	local n tmp subj
+	local n subj
 	[ -d "$TREE/.git" ] || die "no tree at $TREE: run make tree"
 	[ -z "$(git_tree status --porcelain --untracked-files=no)" ] ||
 		die "$TREE has uncommitted changes: commit them first"
 	n=$(git_tree rev-list --count base..HEAD)
 	[ "$n" -gt 0 ] || die "no commits between base and HEAD in $TREE"
-	tmp=$(mktemp -d)
+	tmp=$(mktemp -d)  # global: the EXIT trap needs it
 	trap 'rm -rf "$tmp"' EXIT
 	git_tree format-patch -q --zero-commit --no-signature --cover-letter \
 		--cover-from-description=subject --encode-email-headers \
