@@ -32,10 +32,12 @@ cc_if_newer() {
 
 cc_if_newer "$G/bin/pkeys-demo" "$TOP/guest/pkeys-demo.c" -static
 cc_if_newer "$G/bin/sanity" "$TOP/guest/sanity.c" -pthread
+cc_if_newer "$G/bin/runtest" "$TOP/guest/runtest.c" -static
 
 # The base's pkeys selftests, built by their own Makefile, statically.
 make -s -C "$SELFTESTS/mm" OUTPUT="$G/mm" KHDR_INCLUDES="-isystem $KH" \
-	EXTRA_CFLAGS=-static "$G/mm/protection_keys_64" "$G/mm/pkey_sighandler_tests_64"
+	EXTRA_CFLAGS=-static "$G/mm/protection_keys_64" "$G/mm/pkey_sighandler_tests_64" \
+	>"$G/selftests.log" 2>&1 || { cat "$G/selftests.log"; die "building the mm selftests failed"; }
 
 rm -rf "$R"
 mkdir -p "$R"/{bin,sbin,usr/bin,usr/sbin,etc,proc,sys,dev,tmp,root,tests,lib64}
@@ -45,7 +47,7 @@ for app in $("$R/bin/busybox" --list-full); do
 done
 install -m 755 "$TOP/guest/init" "$R/init"
 cp "$TOP/guest/list" "$R/tests/list"
-cp "$G/bin/pkeys-demo" "$G/bin/sanity" "$G/mm/protection_keys_64" \
+cp "$G/bin/pkeys-demo" "$G/bin/sanity" "$G/bin/runtest" "$G/mm/protection_keys_64" \
 	"$G/mm/pkey_sighandler_tests_64" "$R/tests/"
 # The shared libraries of the dynamically linked test, where ldd finds them.
 for lib in $(ldd "$G/bin/sanity" | grep -o '/[^ ]*'); do
