@@ -1,0 +1,59 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# x86 memory protection keys (PKU and PKS): the patch series against Linux
+# 6.12 and the harness that builds, boots and tests it under QEMU.
+# `make help` lists the targets; README.md explains them.
+
+SHELL := /bin/bash
+S := scripts
+
+.DEFAULT_GOAL := help
+.PHONY: help run shell check tree tree-reset export kernel kernel-debug guest \
+	bisect deps clean
+
+help:
+	@echo "make run           build the patched kernel, boot it under QEMU -cpu max, demonstrate keys"
+	@echo "make check         lint, apply, build, W=1, boot matrix and tests (what CI runs)"
+	@echo "make shell         boot the same guest to an interactive shell"
+	@echo "make tree          build/linux: git tree of the base with the series as commits"
+	@echo "make tree-reset    apply the series to the base again, dropping the tree's commits"
+	@echo "make export        rewrite patches/ and patches/series from build/linux"
+	@echo "make bisect        build every step of the series (x86_64; arm64/powerpc files it touches)"
+	@echo "make kernel | kernel-debug | guest   build one part"
+	@echo "make clean         remove build/"
+
+deps:
+	@$(S)/deps.sh
+
+tree: deps
+	@$(S)/tree.sh sync
+
+tree-reset: deps
+	@$(S)/tree.sh reset
+
+export:
+	@$(S)/tree.sh export
+
+kernel: tree
+	@$(S)/kernel.sh -f normal bzImage headers
+
+kernel-debug: tree
+	@$(S)/kernel.sh -f debug bzImage
+
+guest: kernel
+	@$(S)/guest.sh
+
+run: guest
+	@$(S)/qemu.sh -m run -c max
+
+shell: guest
+	@$(S)/qemu.sh -m shell -c max
+
+check: deps
+	@$(S)/check.sh
+
+bisect: tree
+	@$(S)/bisect.sh
+
+clean:
+	rm -rf build

@@ -1,0 +1,293 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# make check: everything that proves the series, one line per stage with
+# its wall time, and a last line "N passed, N failed, N skipped".
+#
+#   base     the base kernel package, its version against base-version
+#   tree     build/linux: the base with the series as commits
+#   lint     checkpatch.pl --strict on every patch (exceptions, each with its
+#            reason, in scripts/checkpatch-exceptions)
+#   apply    the series applies to the pristine base with no fuzz, no offset
+#   build    the normal and debug kernels and the guest userspace
+#   W=1      the .c files the series touches build with W=1 and no warning
+#            the base did not already have
+#   boot     every flavor (normal, debug) on every CPU model (max: PKU+PKS,
+#            max,-pks: PKU only, max,-pku,-pks: neither), 2 vCPUs each:
+#            KUnit at boot and the guest's tests (guest/list), both parsed
+#            by the tree's kunit.py; any WARNING, BUG, oops, lockdep, KASAN
+#            report in the console log fails the guest
+#
+# Usage: scripts/check.sh [-f FLAVORS] [-c CPUS]
+#   -f "normal debug"   flavors to boot (default both)
+#   -c "max max,-pks max,-pku,-pks"   CPU models (default all three)
+# Results and logs: build/check/.  Exit status non-zero on any failure.
+set -u
+. "$(dirname "$0")/lib.sh"
+
+FLAVORS="normal debug"
+CPUS="max max,-pks max,-pku,-pks"
+while getopts "f:c:" opt; do
+	case $opt in
+	f) FLAVORS=$OPTARG ;;
+	c) CPUS=$OPTARG ;;
+	*) sed -n '5,23s/^# \{0,1\}//p' "$0" >&2; exit 2 ;;
+	esac
+done
+
+C=$B/check
+KUNIT=$TREE/tools/testing/kunit/kunit.py
+TIME_LIMIT_normal=300
+TIME_LIMIT_debug=900
+mkdir -p "$C"
+
+passed=0 failed=0 skipped=0
+failures=""
+built=1
+
+# stage NAME FUNCTION: run FUNCTION, time it, print one line.  FUNCTION
+# prints its summary as the last line of its output (kept in
+# build/check/NAME.log) and returns non-zero on failure.
+stage() {
+	local name=$1 fn=$2 log start rc summary
+	log=$C/$(echo "$name" | tr '/ ,' '___').log
+	start=$SECONDS
+	$fn >"$log" 2>&1
+	rc=$?
+	summary=$(tail -n 1 "$log")
+	if [ $rc = 0 ]; then
+		printf '%-26s ok     %4d s  %s\n' "$name" $((SECONDS - start)) "$summary"
+	else
+		printf '%-26s FAILED %4d s  %s\n' "$name" $((SECONDS - start)) "$summary"
+		sed -n '1,40p' "$log" | grep -v "^$summary\$" | sed 's/^/    /'
+		echo "    full log: $log"
+		failures="$failures $name"
+	fi
+	return $rc
+}
+
+# A stage that is one test of its own.
+count_stage() {
+	if stage "$@"; then
+		passed=$((passed + 1))
+	else
+		failed=$((failed + 1))
+		return 1
+	fi
+}
+
+st_base() {
+	local src
+	src=$("$TOP/scripts/base.sh") || return 1
+	echo "Linux $(kernel_version "$src"), Debian $BASE_PKG $(base_pkg_version) (tested: $(cat "$TOP/base-version"))"
+}
+
+st_tree() {
+	"$TOP/scripts/tree.sh" sync || return 1
+	echo "base + $(git -C "$TREE" rev-list --count base..HEAD) patches at $TREE"
+}
+
+series() {
+	grep -v -e '^#' -e '^[[:space:]]*$' "$TOP/patches/series"
+}
+
+# checkpatch --strict on each patch; a report passes only when
+# scripts/checkpatch-exceptions lists its patch and type.
+st_lint() {
+	local p n=0 bad=0 excused=0 line type
+	for p in $(series); do
+		n=$((n + 1))
+		while IFS= read -r line; do
+			type=$(echo "$line" | sed -n 's/^[^:]*:[0-9]*: \(ERROR\|WARNING\|CHECK\):\([A-Z_0-9]*\):.*/\2/p')
+			[ -n "$type" ] || continue
+			if grep -q "^$p $type " "$TOP/scripts/checkpatch-exceptions" 2>/dev/null; then
+				excused=$((excused + 1))
+			else
+				echo "$line"
+				bad=$((bad + 1))
+			fi
+		done < <("$TREE/scripts/checkpatch.pl" --strict --terse --show-types \
+			"$TOP/patches/$p" 2>&1)
+	done
+	echo "checkpatch --strict: $n patches, $bad reports, $excused excused by scripts/checkpatch-exceptions"
+	[ $bad = 0 ]
+}
+
+# Apply the series with GNU patch to a copy of the files it touches in the
+# pristine base; any offset, fuzz or failure is reported.
+st_apply() {
+	local src work p out bad=0 f
+	src=$("$TOP/scripts/base.sh" 2>/dev/null) || return 1
+	work=$C/apply
+	rm -rf "$work"
+	mkdir -p "$work"
+	for f in $(cat $(series | sed "s|^|$TOP/patches/|") | sed -n 's|^--- a/||p' | sort -u); do
+		mkdir -p "$work/$(dirname "$f")"
+		cp "$src/$f" "$work/$f"
+	done
+	for p in $(series); do
+		out=$(cd "$work" && patch -p1 -F0 -N --no-backup-if-mismatch <"$TOP/patches/$p" 2>&1)
+		if [ $? != 0 ] || echo "$out" | grep -qE 'with fuzz|offset -?[0-9]+ line|FAILED|saving rejects|malformed'; then
+			echo "$p:"
+			echo "$out"
+			bad=$((bad + 1))
+		fi
+	done
+	echo "$(series | wc -l) patches apply to the base with no fuzz and no offset$([ $bad = 0 ] || echo ": $bad do not")"
+	[ $bad = 0 ]
+}
+
+st_build() {
+	local f
+	for f in $FLAVORS; do
+		if [ "$f" = normal ]; then
+			"$TOP/scripts/kernel.sh" -f normal bzImage headers || return 1
+		else
+			"$TOP/scripts/kernel.sh" -f "$f" bzImage || return 1
+		fi
+	done
+	"$TOP/scripts/kernel.sh" -f normal headers >/dev/null || return 1
+	"$TOP/scripts/guest.sh" || return 1
+	echo "kernels ($FLAVORS) and guest userspace built"
+}
+
+# W=1 warnings of one object, without line numbers, for comparison.
+w1_warnings() {
+	local src=$1 out=$2 obj=$3
+	make -C "$src" O="$out" CC="ccache gcc" -j"$(nproc)" W=1 "$obj" 2>&1 |
+		grep -E '(warning|error):' | sed -E 's/:[0-9]+:[0-9]+:/:/' | sort -u
+}
+
+st_w1() {
+	local files f obj n=0 new=0 w base_w out=$B/w1 bout=$B/w1-base
+	files=$(git -C "$TREE" diff --name-only --diff-filter=AM base..HEAD -- '*.c')
+	mkdir -p "$out"
+	cp "$B/kernel/.config" "$out/.config"
+	make -s -C "$TREE" O="$out" CC="ccache gcc" olddefconfig || return 1
+	for f in $files; do
+		obj=${f%.c}.o
+		# only what this configuration builds
+		[ -f "$B/kernel/$obj" ] || { echo "$f: not built in this configuration"; continue; }
+		n=$((n + 1))
+		w=$(w1_warnings "$TREE" "$out" "$obj")
+		[ -z "$w" ] && continue
+		# The file has W=1 warnings: compare with the same file in the base.
+		if [ ! -d "$B/w1-base-src" ]; then
+			git -C "$TREE" worktree add -f --detach "$B/w1-base-src" base >/dev/null 2>&1 || return 1
+			mkdir -p "$bout"
+			cp "$B/kernel/.config" "$bout/.config"
+		fi
+		if [ -f "$B/w1-base-src/$f" ]; then
+			base_w=$(w1_warnings "$B/w1-base-src" "$bout" "$obj")
+		else
+			base_w=""
+		fi
+		w=$(comm -23 <(echo "$w") <(echo "$base_w"))
+		[ -z "$w" ] && continue
+		echo "$w"
+		new=$((new + $(echo "$w" | wc -l)))
+	done
+	echo "W=1: $n touched .c files built, $new new warnings"
+	[ $new = 0 ]
+}
+
+# Console patterns that fail a guest.
+BAD='WARNING:|BUG:|BUG |Oops|general protection fault|kernel BUG|Kernel panic|Call Trace:|possible recursive locking|circular locking|inconsistent lock state|KASAN|UBSAN|INFO: task .* blocked|rcu.*stall|sleeping function called from invalid context'
+
+# kunit_results NAME FILE: parse FILE with kunit.py, add to the counts.
+kunit_results() {
+	local name=$1 file=$2 json counts rc
+	json=${file%.*}.$name.json
+	python3 "$KUNIT" parse --json="$json" "$file" >"${file%.*}.$name.txt" 2>&1
+	rc=$?
+	[ -f "$json" ] || { echo "$name: kunit.py parse wrote no results"; g_f=$((g_f + 1)); return; }
+	counts=$("$TOP/scripts/ktap-count.py" "$json")
+	read -r p f s <<<"$(echo "$counts" | head -n 1)"
+	if [ "$p$f$s" = 000 ]; then
+		if [ "$name" = kunit ] && ! grep -qE '^CONFIG_[A-Z0-9_]*KUNIT_TEST=y' "$kdir/.config"; then
+			echo "kunit: this kernel has no KUnit suites"
+			return
+		fi
+		echo "$name: no test results in $file"
+		g_f=$((g_f + 1))
+		return
+	fi
+	# kunit.py also fails on a broken plan (a test missing or crashed).
+	if [ $rc != 0 ] && [ "$f" = 0 ]; then
+		echo "$name: kunit.py parse reports errors (${file%.*}.$name.txt)"
+		f=1
+	fi
+	echo "$counts" | tail -n +2 | grep '^FAIL' | sed "s/^/$name: /"
+	g_p=$((g_p + p)) g_f=$((g_f + f)) g_s=$((g_s + s))
+}
+
+# Boot one guest: flavor $1, CPU model $2.
+boot_guest() {
+	local flavor=$1 cpu=$2 dir limit rc bad
+	dir=$C/$flavor-$cpu
+	kdir=$B/kernel
+	[ "$flavor" = normal ] || kdir=$B/kernel-$flavor
+	eval "limit=\$TIME_LIMIT_$flavor"
+	g_p=0 g_f=0 g_s=0
+	"$TOP/scripts/qemu.sh" -q -m check -k "$kdir/arch/x86/boot/bzImage" \
+		-c "$cpu" -d "$dir" -t "$limit"
+	rc=$?
+	bad=$(grep -E "$BAD" "$dir/console.log" | head -n 20)
+	if [ -n "$bad" ]; then
+		echo "kernel reports in $dir/console.log:"
+		echo "$bad"
+		g_f=$((g_f + 1))
+	fi
+	if [ -f "$dir/console.log" ]; then
+		kunit_results kunit "$dir/console.log"
+	fi
+	if [ -s "$dir/results.ktap" ]; then
+		grep -h '# SKIP' "$dir/results.ktap" | sed 's/^ *\(not \)*ok [0-9]* /skip: /'
+		kunit_results tests "$dir/results.ktap"
+	elif [ $rc = 0 ]; then
+		echo "no test results from the guest: $dir/results.ktap"
+		g_f=$((g_f + 1))
+	fi
+	[ $rc = 0 ] || g_f=$((g_f + 1))
+	echo "$g_p passed, $g_f failed, $g_s skipped"
+	passed=$((passed + g_p)) failed=$((failed + g_f)) skipped=$((skipped + g_s))
+	[ $rc = 0 ] && [ $g_f = 0 ]
+}
+
+boot_stage() {
+	local name="boot $1/$2" log start summary
+	log=$C/boot-$1-$(echo "$2" | tr ',' '_').log
+	start=$SECONDS
+	# run in this shell: boot_guest adds to the counts
+	if boot_guest "$1" "$2" >"$log" 2>&1; then
+		printf '%-26s ok     %4d s  %s\n' "$name" $((SECONDS - start)) "$(tail -n 1 "$log")"
+		grep '^skip: ' "$log" | sed 's/^/    /'
+	else
+		printf '%-26s FAILED %4d s  %s\n' "$name" $((SECONDS - start)) "$(tail -n 1 "$log")"
+		head -n 40 "$log" | sed 's/^/    /'
+		echo "    full log: $log; console: $C/$1-$2/console.log"
+		failures="$failures boot-$1/$2"
+	fi
+}
+
+total_start=$SECONDS
+echo "make check: logs in ${C#"$TOP"/}/"
+count_stage base st_base || true
+count_stage tree st_tree || built=0
+if [ $built = 1 ]; then
+	count_stage lint st_lint
+	count_stage apply st_apply
+	count_stage build st_build || built=0
+fi
+if [ $built = 1 ]; then
+	count_stage "W=1" st_w1
+	for flavor in $FLAVORS; do
+		for cpu in $CPUS; do
+			boot_stage "$flavor" "$cpu"
+		done
+	done
+fi
+
+echo "total $((SECONDS - total_start)) s${failures:+; failed:$failures}"
+echo "$passed passed, $failed failed, $skipped skipped"
+[ -z "$failures" ] && [ $failed = 0 ]
