@@ -26,3 +26,7 @@ base_pkg_version() {
 kernel_version() {
 	make -s -C "$1" kernelversion 2>/dev/null
 }
+
+# Hash paths under the repository relative to it, so that a clone in
+# another directory (CI) reuses the compiler cache.
+export CCACHE_BASEDIR=$TOP

@@ -1,0 +1,96 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# make bisect: build the tree at the base and at every patch of the series,
+# incrementally (ccache), in a worktree of build/linux at build/bisect/src.
+# A step fails when it does not build or when its build prints a warning
+# that the base build did not.  When a patch touches arm64 or powerpc files,
+# its arch .c files and the generic .c files it touches are also compiled
+# with Debian's cross compilers (defconfig, ppc64le_defconfig).
+# Usage: scripts/bisect.sh
+set -eu
+. "$(dirname "$0")/lib.sh"
+
+D=$B/bisect
+SRC=$D/src
+CROSS_arm64="aarch64-linux-gnu- defconfig"
+CROSS_powerpc="powerpc64le-linux-gnu- ppc64le_defconfig"
+
+[ -d "$TREE/.git" ] || die "no tree at $TREE: make tree"
+mkdir -p "$D"
+if [ ! -d "$SRC" ]; then
+	git -C "$TREE" worktree add -f --detach "$SRC" base >/dev/null
+fi
+
+warnings() {
+	grep -E '(warning|error):' "$1" | sed -E 's/:[0-9]+:[0-9]+:/:/' | sort -u
+}
+
+# cross ARCH FILE...: compile the given .c files for ARCH.
+cross() {
+	local arch=$1 out=$D/cross-$1 cc cfg f objs="" log
+	shift
+	eval "set -- \$CROSS_$arch \"\$@\""
+	cc=$1 cfg=$2
+	shift 2
+	for f in "$@"; do
+		objs="$objs ${f%.c}.o"
+	done
+	log=$D/cross-$arch.log
+	cmake() {
+		make -C "$SRC" O="$out" ARCH="$arch" CROSS_COMPILE="$cc" \
+			CC="ccache ${cc}gcc" -j"$(nproc)" "$@"
+	}
+	[ -f "$out/.config" ] || cmake -s "$cfg" >"$log" 2>&1
+	# shellcheck disable=SC2086
+	if ! cmake prepare $objs >"$log" 2>&1; then
+		grep -E 'error|No rule' "$log" | head -20
+		echo "  $arch: FAILED ($log)"
+		return 1
+	fi
+	if [ -n "$(warnings "$log")" ]; then
+		warnings "$log"
+		echo "  $arch: warnings ($log)"
+		return 1
+	fi
+	echo "  $arch ($cfg): built${objs:- prepare}"
+}
+
+base_warnings=$D/base-warnings
+fail=0
+n=0
+for c in $(git -C "$TREE" rev-parse base) $(git -C "$TREE" rev-list --reverse base..HEAD); do
+	git -C "$SRC" checkout -q --detach "$c"
+	subj=$(git -C "$SRC" log -1 --format=%s)
+	log=$D/step-$n.log
+	SECONDS=0
+	if ! "$TOP/scripts/kernel.sh" -s "$SRC" -o "$D/obj" bzImage >"$log" 2>&1; then
+		echo "step $n FAILED to build: $subj ($log)"
+		fail=1
+		break
+	fi
+	if [ $n = 0 ]; then
+		warnings "$log" >"$base_warnings"
+		echo "step 0 (base) built in $SECONDS s, $(wc -l <"$base_warnings") warnings"
+	else
+		new=$(comm -23 <(warnings "$log") "$base_warnings")
+		if [ -n "$new" ]; then
+			echo "step $n adds warnings: $subj"
+			echo "$new" | sed 's/^/  /'
+			fail=1
+		else
+			echo "step $n built in $SECONDS s, no new warning: $subj"
+		fi
+		for arch in arm64 powerpc; do
+			files=$(git -C "$SRC" diff --name-only --diff-filter=AM "$c~1" "$c")
+			echo "$files" | grep -q "^arch/$arch/" || continue
+			generic=$(echo "$files" | grep -v '^arch/' | grep '\.c$' || true)
+			archc=$(echo "$files" | grep "^arch/$arch/.*\.c$" || true)
+			# shellcheck disable=SC2086
+			cross "$arch" $archc $generic || fail=1
+		done
+	fi
+	n=$((n + 1))
+done
+[ $fail = 0 ] && echo "bisect: all $((n - 1)) patches build on their own"
+exit $fail
