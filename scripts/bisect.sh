@@ -64,7 +64,7 @@ for c in $(git -C "$TREE" rev-parse base) $(git -C "$TREE" rev-list --reverse ba
 	subj=$(git -C "$SRC" log -1 --format=%s)
 	log=$D/step-$n.log
 	SECONDS=0
-	if ! "$TOP/scripts/kernel.sh" -s "$SRC" -o "$D/obj" bzImage >"$log" 2>&1; then
+	if ! "$TOP/scripts/kernel.sh" -l -s "$SRC" -o "$D/obj" bzImage >"$log" 2>&1; then
 		echo "step $n FAILED to build: $subj ($log)"
 		fail=1
 		break

@@ -76,6 +76,15 @@ apply_series() {
 	note "tree at $TREE: base + $(series | wc -l) patches"
 }
 
+# Files in the tree that are in no commit although git does not list them as
+# untracked: Debian's .gitignore ignores every top-level entry ('/*'), so a
+# new file must be added with `git add -f`.  (local_config.* is written into
+# the tree by the mm selftests' Makefile when the guest is built.)
+ignored_new_files() {
+	git_tree ls-files --others --ignored --exclude-standard |
+		grep -v -e '^debian/' -e '^\.' -e '^tools/testing/selftests/[^/]*/local_config\.' || true
+}
+
 patch_ids_tree() {
 	local c
 	for c in $(git_tree rev-list --reverse base..HEAD); do
@@ -106,6 +115,10 @@ sync() {
 	if [ -n "$(git_tree status --porcelain --untracked-files=no)" ]; then
 		echo "warning: $TREE has uncommitted changes; they are built but are in no patch" >&2
 	fi
+	if [ -n "$(ignored_new_files)" ]; then
+		echo "warning: new files in $TREE that are in no commit (ignored by the base's .gitignore; git add -f):" >&2
+		ignored_new_files | sed 's/^/  /' >&2
+	fi
 }
 
 reset() {
@@ -122,6 +135,8 @@ export_series() {
 	[ -d "$TREE/.git" ] || die "no tree at $TREE: run make tree"
 	[ -z "$(git_tree status --porcelain --untracked-files=no)" ] ||
 		die "$TREE has uncommitted changes: commit them first"
+	[ -z "$(ignored_new_files)" ] ||
+		die "new files in $TREE are in no commit (the base's .gitignore ignores them; git add -f): $(ignored_new_files | tr '\n' ' ')"
 	n=$(git_tree rev-list --count base..HEAD)
 	[ "$n" -gt 0 ] || die "no commits between base and HEAD in $TREE"
 	tmp=$(mktemp -d)  # global: the EXIT trap needs it
