@@ -4,7 +4,9 @@
  * dynamically linked glibc program and run from the initramfs, it checks
  * the features configs/base.config promises: threads, madvise, membarrier,
  * rseq, memfd, SysV IPC, AIO, Unix sockets, /proc, /sys, debugfs,
- * hugetlbfs and transparent huge pages.  KTAP, one test per feature.
+ * hugetlbfs and transparent huge pages, and that every vCPU QEMU was given
+ * (pkeys_cpus= on the kernel command line) is online.  KTAP, one test per
+ * feature.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -13,6 +15,7 @@
 #include <linux/membarrier.h>
 #include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ipc.h>
 #include <sys/mman.h>
@@ -182,10 +185,31 @@ static int test_thp(void)
 	return ok;
 }
 
+static int test_all_cpus_online(void)
+{
+	char cmdline[4096] = "";
+	FILE *f = fopen("/proc/cmdline", "r");
+	char *p;
+
+	if (!f)
+		return 0;
+	fgets(cmdline, sizeof(cmdline), f);
+	fclose(f);
+	p = strstr(cmdline, "pkeys_cpus=");
+	if (!p) {
+		ksft_print_msg("no pkeys_cpus= on the kernel command line\n");
+		return 0;
+	}
+	ksft_print_msg("%ld of %d CPUs online\n", sysconf(_SC_NPROCESSORS_ONLN),
+		       atoi(p + strlen("pkeys_cpus=")));
+	return sysconf(_SC_NPROCESSORS_ONLN) == atoi(p + strlen("pkeys_cpus="));
+}
+
 static const struct {
 	const char *name;
 	int (*fn)(void);
 } tests[] = {
+	{ "all_cpus_online", test_all_cpus_online },
 	{ "threads", test_threads },
 	{ "madvise", test_madvise },
 	{ "membarrier", test_membarrier },

@@ -106,8 +106,11 @@ st_lint() {
 				echo "$line"
 				bad=$((bad + 1))
 			fi
-		done < <("$TREE/scripts/checkpatch.pl" --strict --terse --show-types \
-			"$TOP/patches/$p" 2>&1)
+		# Absolute path: checkpatch checks a relative path that git
+		# tracks as a source file.  Debian's python3 first: the SPDX
+		# check needs its python3-ply.
+		done < <(PATH=/usr/bin:$PATH "$TREE/scripts/checkpatch.pl" --strict \
+			--terse --show-types "$TOP/patches/$p" 2>&1)
 	done
 	echo "checkpatch --strict: $n patches, $bad reports, $excused excused by scripts/checkpatch-exceptions"
 	[ $bad = 0 ]

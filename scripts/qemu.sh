@@ -14,7 +14,8 @@
 #                (default build/run)
 #   -t SECONDS   time limit (default 300; none for shell)
 #   -a ARGS      more kernel command line
-#   -n CPUS      vCPUs (default 2)
+#   -n CPUS      vCPUs (default 2), one per socket: SeaBIOS lists only one
+#                CPU per socket in the MP table this kernel (no ACPI) reads
 #   -I           deterministic instruction counts: -icount shift=0,sleep=off
 #                (guest time advances 1 ns per guest instruction)
 #   -q           quiet: console only into the log, not on the terminal
@@ -58,12 +59,12 @@ mkdir -p "$dir"
 log=$dir/console.log
 rm -f "$log" "$dir/results.ktap"
 
-cmdline="console=ttyS0 panic=-1 pkeys_harness=$mode"
+cmdline="console=ttyS0 panic=-1 pkeys_harness=$mode pkeys_cpus=$cpus"
 [ "$mode" = run ] && cmdline="$cmdline quiet"
 cmdline="$cmdline $append"
 
 # shellcheck disable=SC2206
-qemu=(qemu-system-x86_64 -machine pc -accel tcg -cpu "$cpu" -smp "$cpus" -m 1G
+qemu=(qemu-system-x86_64 -machine pc -accel tcg -cpu "$cpu" -smp "$cpus,sockets=$cpus" -m 1G
 	-kernel "$kernel" -initrd "$initrd" -append "$cmdline" -no-reboot $icount)
 
 case $mode in
