@@ -19,7 +19,7 @@ CROSS_powerpc="powerpc64le-linux-gnu- ppc64le_defconfig"
 [ -d "$TREE/.git" ] || die "no tree at $TREE: make tree"
 mkdir -p "$D"
 if [ ! -d "$SRC" ]; then
-	git -C "$TREE" worktree add -f --detach "$SRC" base >/dev/null
+	git -C "$TREE" worktree add -q -f --detach "$SRC" base
 fi
 
 warnings() {

@@ -173,7 +173,7 @@ st_w1() {
 		[ -z "$w" ] && continue
 		# The file has W=1 warnings: compare with the same file in the base.
 		if [ ! -d "$B/w1-base-src" ]; then
-			git -C "$TREE" worktree add -f --detach "$B/w1-base-src" base >/dev/null 2>&1 || return 1
+			git -C "$TREE" worktree add -q -f --detach "$B/w1-base-src" base || return 1
 			mkdir -p "$bout"
 			cp "$B/kernel/.config" "$bout/.config"
 		fi
