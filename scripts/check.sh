@@ -17,6 +17,9 @@
 #            KUnit at boot and the guest's tests (guest/list), both parsed
 #            by the tree's kunit.py; any WARNING, BUG, oops, lockdep, KASAN
 #            report in the console log fails the guest
+#   violation  with CPU model max: a boot of each flavor for the deliberate
+#            PKS violation of test_pks, whose oops must name the key; it is
+#            the only kernel report allowed there
 #
 # Usage: scripts/check.sh [-f FLAVORS] [-c CPUS]
 #   -f "normal debug"   flavors to boot (default both)
@@ -255,19 +258,61 @@ boot_guest() {
 	[ $rc = 0 ] && [ $g_f = 0 ]
 }
 
+# The deliberate PKS violation, flavor $1, in a boot of its own on the CPU
+# with PKS: test_pks's violation case must pass, the console must show one
+# oops, naming the key, and no other kernel report.
+boot_violation() {
+	local flavor=$1 dir rc bad
+	dir=$C/$flavor-violation
+	kdir=$B/kernel
+	[ "$flavor" = normal ] || kdir=$B/kernel-$flavor
+	eval "limit=\$TIME_LIMIT_$flavor"
+	g_p=0 g_f=0 g_s=0
+	"$TOP/scripts/qemu.sh" -q -m violate -k "$kdir/arch/x86/boot/bzImage" \
+		-c max -d "$dir" -t "$limit" -a kunit.enable=0
+	rc=$?
+	if grep -qE '#PF: PKS key [0-9]+ \(pks_test\) refused the write' "$dir/console.log"; then
+		grep -E '#PF: PKS key|Oops' "$dir/console.log"
+	else
+		echo "no oops naming the key in $dir/console.log"
+		g_f=$((g_f + 1))
+	fi
+	# Kernel reports outside the one expected oops (its BUG line to its end).
+	bad=$(awk -v bad="$BAD" '
+		/BUG: unable to handle page fault/ { oops++; if (oops == 1) { inside = 1; next } }
+		inside && /---\[ end trace/ { inside = 0; next }
+		!inside && $0 ~ bad' "$dir/console.log" | head -n 20)
+	if [ -n "$bad" ]; then
+		echo "kernel reports besides the expected oops in $dir/console.log:"
+		echo "$bad"
+		g_f=$((g_f + 1))
+	fi
+	if [ -s "$dir/results.ktap" ]; then
+		kunit_results tests "$dir/results.ktap"
+	else
+		echo "no test results from the guest: $dir/results.ktap"
+		g_f=$((g_f + 1))
+	fi
+	[ $rc = 0 ] || g_f=$((g_f + 1))
+	echo "$g_p passed, $g_f failed, $g_s skipped"
+	passed=$((passed + g_p)) failed=$((failed + g_f)) skipped=$((skipped + g_s))
+	[ $rc = 0 ] && [ $g_f = 0 ]
+}
+
+# boot_stage NAME LOG CONSOLE FUNCTION ARGS...: one line for a boot.
 boot_stage() {
-	local name="boot $1/$2" log start summary
-	log=$C/boot-$1-$(echo "$2" | tr ',' '_').log
+	local name=$1 log=$2 console=$3 start
+	shift 3
 	start=$SECONDS
-	# run in this shell: boot_guest adds to the counts
-	if boot_guest "$1" "$2" >"$log" 2>&1; then
+	# run in this shell: the boot functions add to the counts
+	if "$@" >"$log" 2>&1; then
 		printf '%-26s ok     %4d s  %s\n' "$name" $((SECONDS - start)) "$(tail -n 1 "$log")"
 		grep '^skip: ' "$log" | sed 's/^/    /'
 	else
 		printf '%-26s FAILED %4d s  %s\n' "$name" $((SECONDS - start)) "$(tail -n 1 "$log")"
 		head -n 40 "$log" | sed 's/^/    /'
-		echo "    full log: $log; console: $C/$1-$2/console.log"
-		failures="$failures boot-$1/$2"
+		echo "    full log: $log; console: $console"
+		failures="$failures ${name// /-}"
 	fi
 }
 
@@ -284,9 +329,18 @@ if [ $built = 1 ]; then
 	count_stage "W=1" st_w1
 	for flavor in $FLAVORS; do
 		for cpu in $CPUS; do
-			boot_stage "$flavor" "$cpu"
+			boot_stage "boot $flavor/$cpu" "$C/boot-$flavor-${cpu//,/_}.log" \
+				"$C/$flavor-$cpu/console.log" boot_guest "$flavor" "$cpu"
 		done
 	done
+	case " $CPUS " in
+	*" max "*)
+		for flavor in $FLAVORS; do
+			boot_stage "violation $flavor/max" "$C/violation-$flavor.log" \
+				"$C/$flavor-violation/console.log" boot_violation "$flavor"
+		done
+		;;
+	esac
 fi
 
 echo "total $((SECONDS - total_start)) s${failures:+; failed:$failures}"

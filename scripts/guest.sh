@@ -38,6 +38,11 @@ cc_if_newer "$G/bin/runtest" "$TOP/guest/runtest.c" -static
 make -s -C "$SELFTESTS/mm" OUTPUT="$G/mm" KHDR_INCLUDES="-isystem $KH" \
 	EXTRA_CFLAGS=-static "$G/mm/protection_keys_64" "$G/mm/pkey_sighandler_tests_64" \
 	>"$G/selftests.log" 2>&1 || { cat "$G/selftests.log"; die "building the mm selftests failed"; }
+# The series' PKS selftest, by the x86 selftests' Makefile.
+mkdir -p "$G/x86"
+make -s -C "$SELFTESTS/x86" OUTPUT="$G/x86" KHDR_INCLUDES="-isystem $KH" \
+	EXTRA_CFLAGS=-static "$G/x86/test_pks_64" \
+	>>"$G/selftests.log" 2>&1 || { cat "$G/selftests.log"; die "building the x86 selftests failed"; }
 
 rm -rf "$R"
 mkdir -p "$R"/{bin,sbin,usr/bin,usr/sbin,etc,proc,sys,dev,tmp,root,tests,lib64}
@@ -48,7 +53,7 @@ done
 install -m 755 "$TOP/guest/init" "$R/init"
 cp "$TOP/guest/list" "$R/tests/list"
 cp "$G/bin/pkeys-demo" "$G/bin/sanity" "$G/bin/runtest" "$G/mm/protection_keys_64" \
-	"$G/mm/pkey_sighandler_tests_64" "$R/tests/"
+	"$G/mm/pkey_sighandler_tests_64" "$G/x86/test_pks_64" "$R/tests/"
 # The shared libraries of the dynamically linked test, where ldd finds them.
 for lib in $(ldd "$G/bin/sanity" | grep -o '/[^ ]*'); do
 	mkdir -p "$R$(dirname "$lib")"
