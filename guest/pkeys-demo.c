@@ -8,11 +8,19 @@
  * PKRU, watch the write fault with SEGV_PKUERR and the key in si_pkey, open
  * the key and write again.
  *
- * Exit status: 0 all steps passed, 4 (KSFT_SKIP) the CPU or kernel lacks
- * user keys, 1 a step failed.
+ * Supervisor keys (PKS), through the kernel's test interface
+ * (CONFIG_PKS_TEST, /sys/kernel/debug/x86/pks_test): the kernel allocates a
+ * key and tags a kernel page with it; it cannot write the page on behalf
+ * of this thread until the thread's rights to the key open it; another
+ * thread's rights stay closed.
+ *
+ * Exit status: 0 all steps passed or skipped (a CPU or kernel without the
+ * feature: the steps say why), 1 a step failed.
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdio.h>
@@ -26,6 +34,10 @@
 #ifndef SEGV_PKUERR
 #define SEGV_PKUERR 4
 #endif
+
+#define PKU_STEPS	4
+#define PKS_STEPS	5
+#define PKS_TEST_FILE	"/sys/kernel/debug/x86/pks_test"
 
 static sigjmp_buf fault_jmp;
 static volatile sig_atomic_t fault_code, fault_pkey;
@@ -111,27 +123,22 @@ static const char *yesno(int v)
 	return v ? "yes" : "no";
 }
 
-int main(void)
+static void demo_pku(void)
 {
 	struct sigaction sa = { .sa_sigaction = segv_handler,
 				.sa_flags = SA_SIGINFO };
 	volatile int *page;
-	int pkey, faulted;
+	int pkey, faulted, i;
 
-	ksft_print_header();
-	ksft_print_msg("CPU offers (CPUID leaf 7): user keys (PKU) %s, supervisor keys (PKS) %s\n",
-		       yesno(cpuid7_ecx(3)), yesno(cpuid7_ecx(31)));
-	ksft_print_msg("kernel uses (/proc/cpuinfo): pku %s, ospke %s, pks %s\n",
-		       yesno(cpu_flag("pku")), yesno(cpu_flag("ospke")),
-		       yesno(cpu_flag("pks")));
-
+	ksft_print_msg("--- user keys (PKU) ---\n");
 	pkey = pkey_alloc(0, PKEY_DISABLE_WRITE);
 	if (pkey < 0) {
 		ksft_print_msg("pkey_alloc(0, PKEY_DISABLE_WRITE) failed: %s\n",
 			       strerror(errno));
-		ksft_exit_skip("user protection keys unavailable (CPU without PKU or kernel without pkeys)\n");
+		for (i = 0; i < PKU_STEPS; i++)
+			ksft_test_result_skip("user protection keys unavailable (CPU without PKU or kernel without pkeys)\n");
+		return;
 	}
-	ksft_set_plan(4);
 
 	ksft_print_msg("pkey_alloc(0, PKEY_DISABLE_WRITE) = %d: key %d allocated, writes disabled for this thread\n",
 		       pkey, pkey);
@@ -175,5 +182,97 @@ int main(void)
 
 	munmap((void *)page, getpagesize());
 	ksft_test_result(pkey_free(pkey) == 0, "pkey_free(%d)\n", pkey);
+}
+
+/* One command to the PKS test interface: 0 or the errno. */
+static int pks_cmd(int fd, const char *cmd)
+{
+	ssize_t len = strlen(cmd);
+
+	return write(fd, cmd, len) == len ? 0 : errno;
+}
+
+static const char *pks_state(int fd)
+{
+	static char buf[128];
+	ssize_t n = pread(fd, buf, sizeof(buf) - 1, 0);
+
+	buf[n > 0 ? n : 0] = '\0';
+	buf[strcspn(buf, "\n")] = '\0';
+	return buf;
+}
+
+static const char *pks_outcome(int err)
+{
+	return !err ? "allowed" : err == EACCES ? "refused (page fault, fixed up)" : strerror(err);
+}
+
+static void *pks_other_thread(void *arg)
+{
+	int fd = *(int *)arg;
+
+	ksft_print_msg("another thread: %s\n", pks_state(fd));
+	return (void *)(long)pks_cmd(fd, "write");
+}
+
+static void demo_pks(void)
+{
+	const char *why = NULL;
+	int fd, err, i;
+	pthread_t t;
+	void *ret;
+
+	ksft_print_msg("--- supervisor keys (PKS) ---\n");
+	fd = open(PKS_TEST_FILE, O_RDWR);
+	if (fd < 0)
+		why = "no " PKS_TEST_FILE " (kernel without CONFIG_PKS_TEST)";
+	else if ((err = pks_cmd(fd, "alloc")) == EOPNOTSUPP)
+		why = "supervisor protection keys unavailable (CPU without PKS, or nopks)";
+	if (why) {
+		for (i = 0; i < PKS_STEPS; i++)
+			ksft_test_result_skip("%s\n", why);
+		return;
+	}
+	ksft_test_result(!err, "the kernel allocates a key and tags a kernel page with it: %s\n",
+			 pks_state(fd));
+
+	err = pks_cmd(fd, "write");
+	ksft_print_msg("the kernel writes the page for this thread, rights none -> %s\n",
+		       pks_outcome(err));
+	ksft_test_result(err == EACCES, "a write with no rights is refused\n");
+
+	pks_cmd(fd, "rights rw");
+	ksft_print_msg("rights rw: one WRMSR to IA32_PKRS, no page table change, no TLB flush\n");
+	err = pks_cmd(fd, "write");
+	ksft_print_msg("%s; write -> %s\n", pks_state(fd), pks_outcome(err));
+	ksft_test_result(!err, "the write is allowed once the key is opened\n");
+
+	pks_cmd(fd, "rights ro");
+	err = pks_cmd(fd, "read");
+	ksft_print_msg("%s; read -> %s\n", pks_state(fd), pks_outcome(err));
+	i = pks_cmd(fd, "write");
+	ksft_print_msg("%s; write -> %s\n", pks_state(fd), pks_outcome(i));
+	ksft_test_result(!err && i == EACCES, "read-only rights: reads allowed, writes refused\n");
+
+	pks_cmd(fd, "rights rw");
+	ksft_print_msg("this thread: %s\n", pks_state(fd));
+	if (pthread_create(&t, NULL, pks_other_thread, &fd) || pthread_join(t, &ret))
+		ret = (void *)-1L;
+	ksft_print_msg("another thread's write -> %s\n", pks_outcome((long)ret));
+	ksft_test_result((long)ret == EACCES, "rights belong to the thread that set them\n");
+	close(fd);
+}
+
+int main(void)
+{
+	ksft_print_header();
+	ksft_print_msg("CPU offers (CPUID leaf 7): user keys (PKU) %s, supervisor keys (PKS) %s\n",
+		       yesno(cpuid7_ecx(3)), yesno(cpuid7_ecx(31)));
+	ksft_print_msg("kernel uses (/proc/cpuinfo): pku %s, ospke %s, pks %s\n",
+		       yesno(cpu_flag("pku")), yesno(cpu_flag("ospke")),
+		       yesno(cpu_flag("pks")));
+	ksft_set_plan(PKU_STEPS + PKS_STEPS);
+	demo_pku();
+	demo_pks();
 	ksft_finished();
 }

@@ -30,7 +30,7 @@ cc_if_newer() {
 	fi
 }
 
-cc_if_newer "$G/bin/pkeys-demo" "$TOP/guest/pkeys-demo.c" -static
+cc_if_newer "$G/bin/pkeys-demo" "$TOP/guest/pkeys-demo.c" -static -pthread
 cc_if_newer "$G/bin/sanity" "$TOP/guest/sanity.c" -pthread
 cc_if_newer "$G/bin/runtest" "$TOP/guest/runtest.c" -static
 
