@@ -39,6 +39,17 @@
 #define PKS_STEPS	5
 #define PKS_TEST_FILE	"/sys/kernel/debug/x86/pks_test"
 
+/* The steps' names, for the KTAP lines when they are skipped. */
+static const char * const pku_steps[PKU_STEPS] = {
+	"pkey_mprotect tags a page", "a write-disabled key refuses writes",
+	"an opened key allows writes", "pkey_free",
+};
+static const char * const pks_steps[PKS_STEPS] = {
+	"the kernel tags a page with a key", "no rights refuse writes",
+	"read/write rights allow writes", "read-only rights refuse writes",
+	"rights belong to the thread",
+};
+
 static sigjmp_buf fault_jmp;
 static volatile sig_atomic_t fault_code, fault_pkey;
 static void *volatile fault_addr;
@@ -136,7 +147,8 @@ static void demo_pku(void)
 		ksft_print_msg("pkey_alloc(0, PKEY_DISABLE_WRITE) failed: %s\n",
 			       strerror(errno));
 		for (i = 0; i < PKU_STEPS; i++)
-			ksft_test_result_skip("user protection keys unavailable (CPU without PKU or kernel without pkeys)\n");
+			ksft_test_result_code(KSFT_SKIP, pku_steps[i], "%s\n",
+					      "user protection keys unavailable (CPU without PKU or kernel without pkeys)");
 		return;
 	}
 
@@ -230,7 +242,7 @@ static void demo_pks(void)
 		why = "supervisor protection keys unavailable (CPU without PKS, or nopks)";
 	if (why) {
 		for (i = 0; i < PKS_STEPS; i++)
-			ksft_test_result_skip("%s\n", why);
+			ksft_test_result_code(KSFT_SKIP, pks_steps[i], "%s\n", why);
 		return;
 	}
 	ksft_test_result(!err, "the kernel allocates a key and tags a kernel page with it: %s\n",

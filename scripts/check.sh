@@ -8,6 +8,8 @@
 #   tree     build/linux: the base with the series as commits
 #   lint     checkpatch.pl --strict on every patch (exceptions, each with its
 #            reason, in scripts/checkpatch-exceptions)
+#   docs     kernel-doc -Wall on the C files the series touches, and the
+#            Sphinx books of the Documentation it touches: no new warning
 #   apply    the series applies to the pristine base with no fuzz, no offset
 #   build    the normal and debug kernels and the guest userspace
 #   W=1      the .c files the series touches build with W=1 and no warning
@@ -117,6 +119,48 @@ st_lint() {
 	done
 	echo "checkpatch --strict: $n patches, $bad reports, $excused excused by scripts/checkpatch-exceptions"
 	[ $bad = 0 ]
+}
+
+# kernel-doc warnings of the files at $1 (line numbers dropped, so that the
+# base and the tree compare).
+kdoc_warnings() {
+	local dir=$1 f
+	shift
+	for f in "$@"; do
+		[ -f "$dir/$f" ] || continue
+		(cd "$dir" && PATH=/usr/bin:$PATH scripts/kernel-doc -none -Wall "$f" 2>&1)
+	done | sed 's/:[0-9]*: /: /' | sort -u
+}
+
+# Documentation: kernel-doc -Wall on the C files the series touches (no
+# warning the base did not have), and the Sphinx books of the
+# Documentation directories it touches (no warning naming a file it
+# touches).
+st_docs() {
+	local files base new dirs warn rc
+	files=$(git -C "$TREE" diff --name-only base..HEAD)
+	# shellcheck disable=SC2046
+	set -- $(echo "$files" | grep -E '\.[ch]$' | grep -v '^tools/')
+	base=$("$TOP/scripts/base.sh" 2>/dev/null) || return 1
+	new=$(comm -23 <(kdoc_warnings "$TREE" "$@") <(kdoc_warnings "$base" "$@"))
+	[ -z "$new" ] || echo "$new"
+	dirs=$(echo "$files" | sed -n 's|^Documentation/\([^/]*\)/.*\.rst$|\1|p' | sort -u | tr '\n' ' ')
+	warn=""
+	if [ -n "$dirs" ]; then
+		PATH=/usr/bin:$PATH make -C "$TREE" O="$C/docs" SPHINXDIRS="$dirs" \
+			htmldocs >"$C/htmldocs.log" 2>&1
+		rc=$?
+		# htmldocs generates the netlink spec pages in the source tree.
+		git -C "$TREE" clean -fdXq -- Documentation/networking/netlink_spec
+		if [ $rc != 0 ]; then
+			echo "htmldocs failed: $C/htmldocs.log"
+			return 1
+		fi
+		warn=$(grep -E 'WARNING|ERROR' "$C/htmldocs.log" | grep -F "$files")
+		[ -z "$warn" ] || echo "$warn"
+	fi
+	echo "kernel-doc: $# files, $(echo -n "$new" | grep -c .) new warnings; htmldocs ${dirs:-(none)}: $(echo -n "$warn" | grep -c .) warnings on the series' files"
+	[ -z "$new" ] && [ -z "$warn" ]
 }
 
 # Apply the series with GNU patch to a copy of the files it touches in the
@@ -322,6 +366,7 @@ count_stage base st_base || true
 count_stage tree st_tree || built=0
 if [ $built = 1 ]; then
 	count_stage lint st_lint
+	count_stage docs st_docs
 	count_stage apply st_apply
 	count_stage build st_build || built=0
 fi
