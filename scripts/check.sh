@@ -145,6 +145,7 @@ st_docs() {
 	new=$(comm -23 <(kdoc_warnings "$TREE" "$@") <(kdoc_warnings "$base" "$@"))
 	[ -z "$new" ] || echo "$new"
 	dirs=$(echo "$files" | sed -n 's|^Documentation/\([^/]*\)/.*\.rst$|\1|p' | sort -u | tr '\n' ' ')
+	dirs=${dirs% }
 	warn=""
 	if [ -n "$dirs" ]; then
 		PATH=/usr/bin:$PATH make -C "$TREE" O="$C/docs" SPHINXDIRS="$dirs" \
