@@ -9,7 +9,7 @@ S := scripts
 
 .DEFAULT_GOAL := help
 .PHONY: help run shell check tree tree-reset export kernel kernel-debug guest \
-	bisect deps clean
+	bisect bench deps clean
 
 help:
 	@echo "make run           build the patched kernel, boot it under QEMU -cpu max, demonstrate keys"
@@ -18,6 +18,7 @@ help:
 	@echo "make tree          build/linux: git tree of the base with the series as commits"
 	@echo "make tree-reset    apply the series to the base again, dropping the tree's commits"
 	@echo "make export        rewrite patches/ and patches/series from build/linux"
+	@echo "make bench         the series against the base in guest instruction counts, with budgets"
 	@echo "make bisect        build every step of the series (x86_64; arm64/powerpc files it touches)"
 	@echo "make kernel | kernel-debug | guest   build one part"
 	@echo "make clean         remove build/"
@@ -54,6 +55,9 @@ check: deps
 
 bisect: tree
 	@$(S)/bisect.sh
+
+bench: deps
+	@$(S)/bench.sh
 
 clean:
 	rm -rf build

@@ -33,6 +33,7 @@ cc_if_newer() {
 cc_if_newer "$G/bin/pkeys-demo" "$TOP/guest/pkeys-demo.c" -static -pthread
 cc_if_newer "$G/bin/sanity" "$TOP/guest/sanity.c" -pthread
 cc_if_newer "$G/bin/runtest" "$TOP/guest/runtest.c" -static
+cc_if_newer "$G/bin/bench" "$TOP/guest/bench.c" -static
 
 # The base's pkeys selftests, built by their own Makefile, statically.
 make -s -C "$SELFTESTS/mm" OUTPUT="$G/mm" KHDR_INCLUDES="-isystem $KH" \
@@ -52,7 +53,7 @@ for app in $("$R/bin/busybox" --list-full); do
 done
 install -m 755 "$TOP/guest/init" "$R/init"
 cp "$TOP/guest/list" "$R/tests/list"
-cp "$G/bin/pkeys-demo" "$G/bin/sanity" "$G/bin/runtest" "$G/mm/protection_keys_64" \
+cp "$G/bin/pkeys-demo" "$G/bin/sanity" "$G/bin/runtest" "$G/bin/bench" "$G/mm/protection_keys_64" \
 	"$G/mm/pkey_sighandler_tests_64" "$G/x86/test_pks_64" "$R/tests/"
 # The shared libraries of the dynamically linked test, where ldd finds them.
 for lib in $(ldd "$G/bin/sanity" | grep -o '/[^ ]*'); do

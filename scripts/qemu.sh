@@ -9,7 +9,7 @@
 #   -i INITRD    initramfs (default build/guest/initramfs.cpio)
 #   -c CPU       QEMU -cpu model (default max: PKU and PKS emulated;
 #                max,-pks: PKU only; max,-pku,-pks: neither)
-#   -m MODE      run, check, violate or shell (default run): what the guest's
+#   -m MODE      run, check, violate, bench or shell (default run): what the guest's
 #                /init does
 #   -d DIR       write DIR/console.log (and DIR/results.ktap in check and
 #                violate modes)

@@ -1,0 +1,360 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * bench: the in-guest microbenchmarks of `make bench`.
+ *
+ * Each figure is the cost of one operation in guest nanoseconds
+ * (CLOCK_MONOTONIC), the median of REPEATS runs of ITERS operations, loop
+ * included.  Under QEMU with -icount shift=0,sleep=off a guest nanosecond
+ * is one guest instruction: the figures are then deterministic
+ * instruction counts.  Without -icount they are emulator (TCG) time.
+ *
+ * Output, one line per figure, read by scripts/bench.sh:
+ *
+ *   bench NAME MEDIAN REPEATS
+ *
+ * Figures that need PKU are left out, with a "# " line saying why, when
+ * the CPU or kernel lacks it.  The kernel-side figures of the series
+ * (/sys/kernel/debug/x86/pks_bench) follow with the prefix "kernel_".
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define REPEATS	7
+
+static long page_size;
+
+static double now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e9 + ts.tv_nsec;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static void report(const char *name, double *v)
+{
+	qsort(v, REPEATS, sizeof(*v), cmp_double);
+	printf("bench %s %.1f %d\n", name, v[REPEATS / 2], REPEATS);
+	fflush(stdout);
+}
+
+/* Median per-operation cost of @fn(@iters, @arg), which runs @iters operations. */
+static void measure(const char *name, void (*fn)(long iters, void *arg), long iters, void *arg)
+{
+	double v[REPEATS], t0;
+	int r;
+
+	fn(iters / 10 + 1, arg);	/* warm up */
+	for (r = 0; r < REPEATS; r++) {
+		t0 = now_ns();
+		fn(iters, arg);
+		v[r] = (now_ns() - t0) / iters;
+	}
+	report(name, v);
+}
+
+static void do_getppid(long n, void *arg)
+{
+	while (n--)
+		syscall(SYS_getppid);
+}
+
+/* Two processes on one CPU, handing a byte back and forth over two pipes. */
+static void do_pipe_pingpong(long n, void *arg)
+{
+	int ab[2], ba[2];
+	char c = 0;
+	pid_t pid;
+	long i;
+
+	if (pipe(ab) || pipe(ba))
+		exit(1);
+	pid = fork();
+	if (!pid) {
+		for (i = 0; i < n; i++) {
+			if (read(ab[0], &c, 1) != 1 || write(ba[1], &c, 1) != 1)
+				_exit(1);
+		}
+		_exit(0);
+	}
+	for (i = 0; i < n; i++) {
+		if (write(ab[1], &c, 1) != 1 || read(ba[0], &c, 1) != 1)
+			exit(1);
+	}
+	waitpid(pid, NULL, 0);
+	close(ab[0]);
+	close(ab[1]);
+	close(ba[0]);
+	close(ba[1]);
+}
+
+/* One switch: half a round trip. */
+static void measure_context_switch(void)
+{
+	double v[REPEATS], t0;
+	long n = 5000;
+	int r;
+
+	for (r = 0; r < REPEATS; r++) {
+		t0 = now_ns();
+		do_pipe_pingpong(n, NULL);
+		v[r] = (now_ns() - t0) / (2.0 * n);
+	}
+	report("context_switch", v);
+}
+
+/* Touch @n fresh anonymous pages; only the touching is timed. */
+static void measure_page_fault(void)
+{
+	double v[REPEATS], t0;
+	long n = 2000, i;
+	char *p;
+	int r;
+
+	for (r = 0; r < REPEATS; r++) {
+		p = mmap(NULL, n * page_size, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (p == MAP_FAILED)
+			exit(1);
+		madvise(p, n * page_size, MADV_NOHUGEPAGE);
+		t0 = now_ns();
+		for (i = 0; i < n; i++)
+			p[i * page_size] = 1;
+		v[r] = (now_ns() - t0) / n;
+		munmap(p, n * page_size);
+	}
+	report("page_fault", v);
+}
+
+/* Interrupts this CPU took so far: the sum of its column of /proc/interrupts. */
+static long interrupts_on(int cpu)
+{
+	char line[1024], *p, *end;
+	long total = 0, v;
+	FILE *f = fopen("/proc/interrupts", "r");
+	int col;
+
+	if (!f)
+		return -1;
+	if (!fgets(line, sizeof(line), f)) {
+		fclose(f);
+		return -1;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		p = strchr(line, ':');
+		if (!p)
+			continue;
+		p++;
+		for (col = 0; col <= cpu; col++) {
+			v = strtol(p, &end, 10);
+			if (end == p)
+				break;
+			p = end;
+		}
+		if (col > cpu)
+			total += v;
+	}
+	fclose(f);
+	return total;
+}
+
+/*
+ * Interrupt entry and exit, with the handler: a loop of a known number of
+ * instructions (two per iteration) runs across timer interrupts; what it
+ * took beyond its own instructions, divided by the interrupts, is the
+ * cost of one.  Meaningful only under -icount.
+ */
+static void measure_interrupt(void)
+{
+	double v[REPEATS], t0, t;
+	long n = 50000000, i0, irqs;
+	int r;
+
+	for (r = 0; r < REPEATS; r++) {
+		long left = n;
+
+		i0 = interrupts_on(0);
+		t0 = now_ns();
+		asm volatile("1: dec %0; jnz 1b" : "+r" (left));
+		t = now_ns() - t0;
+		irqs = interrupts_on(0) - i0;
+		v[r] = irqs > 0 ? (t - 2.0 * n) / irqs : -1;
+	}
+	report("interrupt", v);
+}
+
+static void do_fork(long n, void *arg)
+{
+	pid_t pid;
+
+	while (n--) {
+		pid = fork();
+		if (!pid)
+			_exit(0);
+		waitpid(pid, NULL, 0);
+	}
+}
+
+static void do_mmap_munmap(long n, void *arg)
+{
+	void *p;
+
+	while (n--) {
+		p = mmap(NULL, page_size, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		munmap(p, page_size);
+	}
+}
+
+static unsigned int rdpkru(void)
+{
+	unsigned int eax, edx;
+
+	asm volatile(".byte 0x0f,0x01,0xee" : "=a" (eax), "=d" (edx) : "c" (0));
+	return eax;
+}
+
+static void wrpkru(unsigned int pkru)
+{
+	asm volatile(".byte 0x0f,0x01,0xef" : : "a" (pkru), "c" (0), "d" (0));
+}
+
+struct pku_arg {
+	void *page;
+	int key;
+	unsigned int open, closed;
+};
+
+static void do_wrpkru_pair(long n, void *arg)
+{
+	struct pku_arg *a = arg;
+
+	while (n--) {
+		wrpkru(a->open);
+		wrpkru(a->closed);
+	}
+}
+
+static void do_mprotect_pair(long n, void *arg)
+{
+	struct pku_arg *a = arg;
+
+	while (n--) {
+		mprotect(a->page, page_size, PROT_READ);
+		mprotect(a->page, page_size, PROT_READ | PROT_WRITE);
+	}
+}
+
+static void do_pkey_mprotect_pair(long n, void *arg)
+{
+	struct pku_arg *a = arg;
+
+	while (n--) {
+		pkey_mprotect(a->page, page_size, PROT_READ | PROT_WRITE, a->key);
+		pkey_mprotect(a->page, page_size, PROT_READ | PROT_WRITE, 0);
+	}
+}
+
+static void do_pkey_alloc_free(long n, void *arg)
+{
+	while (n--)
+		pkey_free(pkey_alloc(0, 0));
+}
+
+static void on_usr1(int sig)
+{
+}
+
+static void do_signal(long n, void *arg)
+{
+	pid_t self = getpid();
+
+	while (n--)
+		kill(self, SIGUSR1);
+}
+
+static void run_pku(void)
+{
+	struct pku_arg a;
+
+	a.page = mmap(NULL, page_size, PROT_READ | PROT_WRITE,
+		      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (a.page == MAP_FAILED)
+		exit(1);
+	*(char *)a.page = 1;
+	measure("mprotect_pair", do_mprotect_pair, 2000, &a);
+
+	a.key = pkey_alloc(0, 0);
+	if (a.key < 0) {
+		printf("# PKU figures left out: pkey_alloc: %s\n", strerror(errno));
+		return;
+	}
+	a.open = rdpkru();
+	a.closed = a.open | (3u << (2 * a.key));
+	measure("wrpkru_pair", do_wrpkru_pair, 100000, &a);
+	wrpkru(a.open);
+	measure("pkey_mprotect_pair", do_pkey_mprotect_pair, 2000, &a);
+	pkey_free(a.key);
+	measure("pkey_alloc_free", do_pkey_alloc_free, 5000, NULL);
+	munmap(a.page, page_size);
+}
+
+/* The kernel-side figures, when the kernel has them. */
+static void run_kernel(void)
+{
+	char line[256];
+	FILE *f = fopen("/sys/kernel/debug/x86/pks_bench", "r");
+
+	if (!f) {
+		printf("# kernel figures left out: no /sys/kernel/debug/x86/pks_bench (%s)\n",
+		       strerror(errno));
+		return;
+	}
+	while (fgets(line, sizeof(line), f))
+		printf(line[0] == '#' ? "%s" : "bench kernel_%s", line);
+	fclose(f);
+}
+
+int main(void)
+{
+	struct sigaction sa = { .sa_handler = on_usr1 };
+	cpu_set_t one;
+
+	page_size = sysconf(_SC_PAGESIZE);
+	CPU_ZERO(&one);
+	CPU_SET(0, &one);
+	if (sched_setaffinity(0, sizeof(one), &one))
+		perror("sched_setaffinity");
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	sigaction(SIGUSR1, &sa, NULL);
+
+	measure("syscall", do_getppid, 20000, NULL);
+	measure_context_switch();
+	measure_page_fault();
+	measure_interrupt();
+	measure("fork_exit_wait", do_fork, 100, NULL);
+	measure("mmap_munmap", do_mmap_munmap, 5000, NULL);
+	measure("signal", do_signal, 5000, NULL);
+	run_pku();
+	run_kernel();
+	printf("bench done\n");
+	return 0;
+}

@@ -1,0 +1,197 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""Report of `make bench`: read the "bench NAME MEDIAN REPEATS" lines of the
+four boots in DIR (base-icount, series-icount, base-tcg, series-tcg),
+print the table, write DIR/results.md and DIR/results.svg (gnuplot), and
+check the budgets.  Exit status 1 naming every missed budget.
+
+Usage: scripts/bench-report.py DIR
+"""
+import os
+import re
+import subprocess
+import sys
+
+# name: (what it measures, budget kind)
+#   hot     PKS compiled in and unused: series within +0.5% of base
+#   pku     a PKU path the series touches: series within +1% of base
+#   info    no budget
+FIGURES = [
+    ("syscall", "getppid()", "hot"),
+    ("context_switch", "two processes on one CPU, pipe ping-pong, per switch", "hot"),
+    ("page_fault", "first touch of an anonymous page", "hot"),
+    ("interrupt", "timer interrupt entry, handler and exit", "hot"),
+    ("fork_exit_wait", "fork(), child _exit(), waitpid()", "hot"),
+    ("mmap_munmap", "mmap() and munmap() of one page", "hot"),
+    ("signal", "kill() to self, handler, sigreturn", "pku"),
+    ("wrpkru_pair", "user domain switch: WRPKRU open + close", "pku"),
+    ("mprotect_pair", "user domain switch: mprotect() RO + RW, one page", "pku"),
+    ("pkey_mprotect_pair", "user domain switch: pkey_mprotect() key + key 0, one page", "pku"),
+    ("pkey_alloc_free", "pkey_alloc() + pkey_free()", "pku"),
+    ("kernel_pks_rights_change", "kernel domain switch: one pks_set_rights()", "info"),
+    ("kernel_pks_rights_pair", "kernel domain switch: pks_set_rights() open + close", "info"),
+    ("kernel_set_memory_pair", "kernel domain switch: set_memory_ro() + set_memory_rw(), one page", "info"),
+    ("kernel_exception", "kernel #PF with fixup, no key in use", "info"),
+    ("kernel_exception_key_in_use", "kernel #PF with fixup, a key open in the thread", "info"),
+    ("kernel_context_switch", "two kernel threads on one CPU, per switch", "info"),
+    ("kernel_context_switch_key_in_use", "the same, one thread with a key open", "info"),
+]
+
+HOT_MAX = 1.005
+PKU_MAX = 1.01
+RIGHTS_MAX = 30
+SET_MEMORY_MIN_RATIO = 200
+KEY_IN_USE_MAX = 10
+
+
+def read(path):
+    vals, repeats = {}, {}
+    try:
+        with open(path, errors="replace") as f:
+            for line in f:
+                m = re.search(r"^bench (\S+) (-?[0-9.]+) ([0-9]+)", line)
+                if m:
+                    vals[m.group(1)] = float(m.group(2))
+                    repeats[m.group(1)] = int(m.group(3))
+    except OSError:
+        pass
+    return vals, repeats
+
+
+def fmt(v):
+    return "-" if v is None else f"{v:.1f}" if v < 100 else f"{v:.0f}"
+
+
+def main():
+    d = sys.argv[1]
+    runs = {k: read(os.path.join(d, k, "console.log"))
+            for k in ("base-icount", "series-icount", "base-tcg", "series-tcg")}
+    base, series = runs["base-icount"][0], runs["series-icount"][0]
+    base_t, series_t = runs["base-tcg"][0], runs["series-tcg"][0]
+    repeats = sorted(set(runs["series-icount"][1].values()) | set(runs["base-icount"][1].values()))
+    missed, rows = [], []
+
+    for name, what, kind in FIGURES:
+        b, s = base.get(name), series.get(name)
+        ratio = s / b if b and s is not None else None
+        budget, ok = "", None
+        if kind == "hot":
+            budget = "series <= base +0.5%"
+            ok = ratio is not None and ratio <= HOT_MAX
+        elif kind == "pku":
+            budget = "series <= base +1%"
+            ok = ratio is not None and ratio <= PKU_MAX
+        if name == "kernel_pks_rights_change":
+            budget = f"<= {RIGHTS_MAX}"
+            ok = s is not None and s <= RIGHTS_MAX
+        if name == "kernel_set_memory_pair":
+            pair = series.get("kernel_pks_rights_pair")
+            budget = f">= {SET_MEMORY_MIN_RATIO}x the rights pair"
+            ok = s is not None and bool(pair) and s / pair >= SET_MEMORY_MIN_RATIO
+            if ok is not None and pair:
+                budget += f" ({s / pair:.0f}x)"
+        for k in ("exception", "context_switch"):
+            if name == f"kernel_{k}_key_in_use":
+                without = series.get(f"kernel_{k}")
+                budget = f"<= no key +{KEY_IN_USE_MAX}"
+                ok = s is not None and without is not None and s - without <= KEY_IN_USE_MAX
+                if ok is not None and without is not None and s is not None:
+                    budget += f" ({s - without:+.0f})"
+        if ok is False:
+            missed.append(f"{name} ({what}): {fmt(s)} against budget {budget}"
+                          + (f", base {fmt(b)}" if b is not None else ""))
+        rows.append((name, what, b, s, ratio, budget,
+                     "" if ok is None else "ok" if ok else "MISSED",
+                     base_t.get(name), series_t.get(name)))
+
+    head = ("| figure | what | base | series | series/base | budget | | "
+            "TCG base ns | TCG series ns |")
+    lines = [
+        "# make bench results",
+        "",
+        "Guest instructions per operation (QEMU -icount shift=0,sleep=off, -cpu max, 1 vCPU),",
+        f"median of {'/'.join(map(str, repeats)) or '?'} repeats in one boot; base: Linux 6.12 without",
+        "the series, series: with it, same config fragments; no PKS key in use except where",
+        "a figure says so.  The last two columns are emulator (TCG) wall time in nanoseconds",
+        "per operation without -icount: QEMU's time, not hardware time.",
+        "",
+        head,
+        "|---|---|---:|---:|---:|---|---|---:|---:|",
+    ]
+    for name, what, b, s, ratio, budget, st, bt, stt in rows:
+        lines.append(f"| {name} | {what} | {fmt(b)} | {fmt(s)} | "
+                     f"{'-' if ratio is None else f'{ratio:.4f}'} | {budget} | {st} | "
+                     f"{fmt(bt)} | {fmt(stt)} |")
+    lines.append("")
+    lines.append("Budgets: " + ("all met." if not missed else "MISSED: " + "; ".join(missed)))
+    md = "\n".join(lines) + "\n"
+    with open(os.path.join(d, "results.md"), "w") as f:
+        f.write(md)
+
+    # Terminal: the same table, plain.
+    print(f"{'figure':34} {'base':>9} {'series':>9} {'ratio':>7}  budget")
+    for name, what, b, s, ratio, budget, st, bt, stt in rows:
+        print(f"{name:34} {fmt(b):>9} {fmt(s):>9} "
+              f"{'-' if ratio is None else f'{ratio:.4f}':>7}  {budget} {st}")
+    print(f"instructions per operation, median of {'/'.join(map(str, repeats))} repeats; "
+          f"table with emulator times: {os.path.join(d, 'results.md')}")
+
+    if not chart(d, rows):
+        missed.append("the chart")
+    if missed:
+        for m in missed:
+            print(f"budget missed: {m}")
+        return 1
+    print("budgets: all met")
+    return 0
+
+
+def chart(d, rows):
+    """Two panels: series/base ratio of the shared figures, and the domain
+    switches side by side (log scale)."""
+    dat = os.path.join(d, "ratio.dat")
+    sw = os.path.join(d, "switch.dat")
+    with open(dat, "w") as f:
+        for name, _, b, s, ratio, *_ in rows:
+            if ratio is not None:
+                f.write(f'"{name}" {ratio:.5f}\n')
+    with open(sw, "w") as f:
+        for name in ("wrpkru_pair", "pkey_mprotect_pair", "mprotect_pair",
+                     "kernel_pks_rights_pair", "kernel_set_memory_pair"):
+            for n, _, b, s, *_ in rows:
+                if n == name and s:
+                    f.write(f'"{name}" {s:.1f}\n')
+    gp = f"""
+set terminal svg size 1000,900 dynamic font 'sans,11'
+set output '{os.path.join(d, "results.svg")}'
+set multiplot layout 2,1 title 'make bench: guest instructions (QEMU -icount), series vs base'
+set style fill solid 0.6
+set boxwidth 0.6
+set xtics rotate by -35 left noenhanced
+set grid ytics
+set ylabel 'series / base'
+set yrange [0.98:1.02]
+set arrow from graph 0, first 1.005 to graph 1, first 1.005 nohead dt 2 lc rgb 'red'
+set title 'Hot paths and PKU paths: series / base (dashed: +0.5% budget)'
+plot '{dat}' using 0:2:xtic(1) with boxes notitle lc rgb '#4477aa'
+unset arrow
+set title 'Domain switches: instructions per open+close pair (log scale)'
+set ylabel 'instructions'
+set logscale y
+set yrange [1:*]
+plot '{sw}' using 0:2:xtic(1) with boxes notitle lc rgb '#228833', \\
+     '' using 0:2:(sprintf('%.0f', $2)) with labels offset 0,1 notitle
+unset multiplot
+"""
+    try:
+        subprocess.run(["gnuplot"], input=gp, text=True, check=True,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        print(f"chart: {os.path.join(d, 'results.svg')}")
+        return True
+    except (OSError, subprocess.CalledProcessError) as e:
+        print(f"chart: gnuplot failed: {getattr(e, 'stderr', e)}")
+        return False
+
+
+if __name__ == "__main__":
+    sys.exit(main())
