@@ -10,7 +10,7 @@
  *
  * Output, one line per figure, read by scripts/bench.sh:
  *
- *   bench NAME MEDIAN REPEATS
+ *   bench NAME MEDIAN REPEATS min MIN max MAX
  *
  * Figures that need PKU are left out, with a "# " line saying why, when
  * the CPU or kernel lacks it.  The kernel-side figures of the series
@@ -52,7 +52,8 @@ static int cmp_double(const void *a, const void *b)
 static void report(const char *name, double *v)
 {
 	qsort(v, REPEATS, sizeof(*v), cmp_double);
-	printf("bench %s %.1f %d\n", name, v[REPEATS / 2], REPEATS);
+	printf("bench %s %.1f %d min %.1f max %.1f\n", name, v[REPEATS / 2], REPEATS,
+	       v[0], v[REPEATS - 1]);
 	fflush(stdout);
 }
 
@@ -350,7 +351,7 @@ int main(void)
 	measure_context_switch();
 	measure_page_fault();
 	measure_interrupt();
-	measure("fork_exit_wait", do_fork, 100, NULL);
+	measure("fork_exit_wait", do_fork, 300, NULL);
 	measure("mmap_munmap", do_mmap_munmap, 5000, NULL);
 	measure("signal", do_signal, 5000, NULL);
 	run_pku();
