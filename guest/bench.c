@@ -202,6 +202,24 @@ static void measure_interrupt(void)
 	report("interrupt", v);
 }
 
+/* Context switches of this process so far, voluntary or not. */
+static long ctxt_switches(void)
+{
+	char line[256];
+	long total = 0, v;
+	FILE *f = fopen("/proc/self/status", "r");
+
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "voluntary_ctxt_switches: %ld", &v) == 1 ||
+		    sscanf(line, "nonvoluntary_ctxt_switches: %ld", &v) == 1)
+			total += v;
+	}
+	fclose(f);
+	return total;
+}
+
 static void do_fork(long n, void *arg)
 {
 	pid_t pid;
@@ -352,6 +370,13 @@ int main(void)
 	measure_page_fault();
 	measure_interrupt();
 	measure("fork_exit_wait", do_fork, 300, NULL);
+	{
+		long v0 = ctxt_switches(), n = 300;
+
+		do_fork(n, NULL);
+		printf("# fork_exit_wait: %.2f context switches of the parent per fork\n",
+		       (double)(ctxt_switches() - v0) / n);
+	}
 	measure("mmap_munmap", do_mmap_munmap, 5000, NULL);
 	measure("signal", do_signal, 5000, NULL);
 	run_pku();
