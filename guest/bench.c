@@ -365,10 +365,6 @@ int main(void)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	sigaction(SIGUSR1, &sa, NULL);
 
-	measure("syscall", do_getppid, 20000, NULL);
-	measure_context_switch();
-	measure_page_fault();
-	measure_interrupt();
 	measure("fork_exit_wait", do_fork, 300, NULL);
 	{
 		long v0 = ctxt_switches(), n = 300;
@@ -377,6 +373,10 @@ int main(void)
 		printf("# fork_exit_wait: %.2f context switches of the parent per fork\n",
 		       (double)(ctxt_switches() - v0) / n);
 	}
+	measure("syscall", do_getppid, 20000, NULL);
+	measure_context_switch();
+	measure_page_fault();
+	measure_interrupt();
 	measure("mmap_munmap", do_mmap_munmap, 5000, NULL);
 	measure("signal", do_signal, 5000, NULL);
 	run_pku();
