@@ -30,6 +30,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "pkru.h"
+
 #define REPEATS	7
 
 static long page_size;
@@ -241,19 +243,6 @@ static void do_mmap_munmap(long n, void *arg)
 			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 		munmap(p, page_size);
 	}
-}
-
-static unsigned int rdpkru(void)
-{
-	unsigned int eax, edx;
-
-	asm volatile(".byte 0x0f,0x01,0xee" : "=a" (eax), "=d" (edx) : "c" (0));
-	return eax;
-}
-
-static void wrpkru(unsigned int pkru)
-{
-	asm volatile(".byte 0x0f,0x01,0xef" : : "a" (pkru), "c" (0), "d" (0));
 }
 
 struct pku_arg {

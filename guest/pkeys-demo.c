@@ -30,6 +30,7 @@
 #include <unistd.h>
 
 #include "kselftest.h"
+#include "pkru.h"
 
 #ifndef SEGV_PKUERR
 #define SEGV_PKUERR 4
@@ -64,20 +65,6 @@ static void segv_handler(int sig, siginfo_t *si, void *uc)
 	fault_pkey = -1;
 #endif
 	siglongjmp(fault_jmp, 1);
-}
-
-/* RDPKRU, spelled out so that no -mpku is needed; only after pkey_alloc(). */
-static unsigned int rdpkru(void)
-{
-	unsigned int eax, edx;
-
-	asm volatile(".byte 0x0f,0x01,0xee" : "=a" (eax), "=d" (edx) : "c" (0));
-	return eax;
-}
-
-static void wrpkru(unsigned int pkru)
-{
-	asm volatile(".byte 0x0f,0x01,0xef" : : "a" (pkru), "c" (0), "d" (0));
 }
 
 /*

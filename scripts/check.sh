@@ -269,50 +269,63 @@ kunit_results() {
 	g_p=$((g_p + p)) g_f=$((g_f + f)) g_s=$((g_s + s))
 }
 
+# guest_setup FLAVOR: the flavor's kernel ($kdir) and time limit ($limit);
+# the guest's counts start at 0.
+guest_setup() {
+	kdir=$B/kernel
+	[ "$1" = normal ] || kdir=$B/kernel-$1
+	eval "limit=\$TIME_LIMIT_$1"
+	g_p=0 g_f=0 g_s=0
+}
+
+# guest_bad WHAT LINES: kernel reports found in a console log fail the guest.
+guest_bad() {
+	[ -n "$2" ] || return 0
+	echo "$1"
+	echo "$2"
+	g_f=$((g_f + 1))
+}
+
+# guest_done DIR RC: the guest's own KTAP results, its exit status, the
+# summary line; add to the totals.  Status 0 when the guest passed.
+guest_done() {
+	local dir=$1 rc=$2
+	if [ -s "$dir/results.ktap" ]; then
+		grep -h '# SKIP' "$dir/results.ktap" | sed 's/^ *\(not \)*ok [0-9]* /skip: /'
+		kunit_results tests "$dir/results.ktap"
+	elif [ "$rc" = 0 ]; then
+		echo "no test results from the guest: $dir/results.ktap"
+		g_f=$((g_f + 1))
+	fi
+	[ "$rc" = 0 ] || g_f=$((g_f + 1))
+	echo "$g_p passed, $g_f failed, $g_s skipped"
+	passed=$((passed + g_p)) failed=$((failed + g_f)) skipped=$((skipped + g_s))
+	[ "$rc" = 0 ] && [ $g_f = 0 ]
+}
+
 # Boot one guest: flavor $1, CPU model $2.
 boot_guest() {
-	local flavor=$1 cpu=$2 dir limit rc bad
+	local flavor=$1 cpu=$2 dir rc
 	dir=$C/$flavor-$cpu
-	kdir=$B/kernel
-	[ "$flavor" = normal ] || kdir=$B/kernel-$flavor
-	eval "limit=\$TIME_LIMIT_$flavor"
-	g_p=0 g_f=0 g_s=0
+	guest_setup "$flavor"
 	"$TOP/scripts/qemu.sh" -q -m check -k "$kdir/arch/x86/boot/bzImage" \
 		-c "$cpu" -d "$dir" -t "$limit"
 	rc=$?
-	bad=$(grep -E "$BAD" "$dir/console.log" | head -n 20)
-	if [ -n "$bad" ]; then
-		echo "kernel reports in $dir/console.log:"
-		echo "$bad"
-		g_f=$((g_f + 1))
-	fi
+	guest_bad "kernel reports in $dir/console.log:" "$(grep -E "$BAD" "$dir/console.log" | head -n 20)"
 	if [ -f "$dir/console.log" ]; then
 		grep -h '# SKIP' "$dir/console.log" | sed 's/^\[[ 0-9.]*\] *\(not \)*ok [0-9]* /skip: kunit /'
 		kunit_results kunit "$dir/console.log"
 	fi
-	if [ -s "$dir/results.ktap" ]; then
-		grep -h '# SKIP' "$dir/results.ktap" | sed 's/^ *\(not \)*ok [0-9]* /skip: /'
-		kunit_results tests "$dir/results.ktap"
-	elif [ $rc = 0 ]; then
-		echo "no test results from the guest: $dir/results.ktap"
-		g_f=$((g_f + 1))
-	fi
-	[ $rc = 0 ] || g_f=$((g_f + 1))
-	echo "$g_p passed, $g_f failed, $g_s skipped"
-	passed=$((passed + g_p)) failed=$((failed + g_f)) skipped=$((skipped + g_s))
-	[ $rc = 0 ] && [ $g_f = 0 ]
+	guest_done "$dir" $rc
 }
 
 # The deliberate PKS violation, flavor $1, in a boot of its own on the CPU
 # with PKS: test_pks's violation case must pass, the console must show one
 # oops, naming the key, and no other kernel report.
 boot_violation() {
-	local flavor=$1 dir rc bad
+	local flavor=$1 dir rc
 	dir=$C/$flavor-violation
-	kdir=$B/kernel
-	[ "$flavor" = normal ] || kdir=$B/kernel-$flavor
-	eval "limit=\$TIME_LIMIT_$flavor"
-	g_p=0 g_f=0 g_s=0
+	guest_setup "$flavor"
 	"$TOP/scripts/qemu.sh" -q -m violate -k "$kdir/arch/x86/boot/bzImage" \
 		-c max -d "$dir" -t "$limit" -a kunit.enable=0
 	rc=$?
@@ -323,25 +336,12 @@ boot_violation() {
 		g_f=$((g_f + 1))
 	fi
 	# Kernel reports outside the one expected oops (its BUG line to its end).
-	bad=$(awk -v bad="$BAD" '
+	guest_bad "kernel reports besides the expected oops in $dir/console.log:" \
+		"$(awk -v bad="$BAD" '
 		/BUG: unable to handle page fault/ { oops++; if (oops == 1) { inside = 1; next } }
 		inside && /---\[ end trace/ { inside = 0; next }
-		!inside && $0 ~ bad' "$dir/console.log" | head -n 20)
-	if [ -n "$bad" ]; then
-		echo "kernel reports besides the expected oops in $dir/console.log:"
-		echo "$bad"
-		g_f=$((g_f + 1))
-	fi
-	if [ -s "$dir/results.ktap" ]; then
-		kunit_results tests "$dir/results.ktap"
-	else
-		echo "no test results from the guest: $dir/results.ktap"
-		g_f=$((g_f + 1))
-	fi
-	[ $rc = 0 ] || g_f=$((g_f + 1))
-	echo "$g_p passed, $g_f failed, $g_s skipped"
-	passed=$((passed + g_p)) failed=$((failed + g_f)) skipped=$((skipped + g_s))
-	[ $rc = 0 ] && [ $g_f = 0 ]
+		!inside && $0 ~ bad' "$dir/console.log" | head -n 20)"
+	guest_done "$dir" $rc
 }
 
 # boot_stage NAME LOG CONSOLE FUNCTION ARGS...: one line for a boot.

@@ -19,11 +19,15 @@ CFLAGS="-O2 -Wall -I$SELFTESTS -isystem $KH"
 [ -d "$KH" ] || die "$KH missing: scripts/kernel.sh headers"
 mkdir -p "$G/bin" "$G/mm"
 
-# cc OUT SRC [FLAGS...]: compile when SRC or the kselftest header is newer.
+# cc OUT SRC [FLAGS...]: compile when SRC, a header of guest/ or the
+# kselftest header is newer.
 cc_if_newer() {
-	local out=$1 src=$2
+	local out=$1 src=$2 h newer=""
 	shift 2
-	if [ ! -e "$out" ] || [ "$src" -nt "$out" ] || [ "$SELFTESTS/kselftest.h" -nt "$out" ]; then
+	for h in "$TOP"/guest/*.h "$SELFTESTS/kselftest.h"; do
+		[ "$h" -nt "$out" ] && newer=1
+	done
+	if [ ! -e "$out" ] || [ "$src" -nt "$out" ] || [ -n "$newer" ]; then
 		echo "  CC      ${out#"$TOP"/}"
 		# shellcheck disable=SC2086
 		gcc $CFLAGS "$@" -o "$out" "$src"
