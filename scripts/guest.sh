@@ -43,10 +43,11 @@ cc_if_newer "$G/bin/bench" "$TOP/guest/bench.c" -static
 make -s -C "$SELFTESTS/mm" OUTPUT="$G/mm" KHDR_INCLUDES="-isystem $KH" \
 	EXTRA_CFLAGS=-static "$G/mm/protection_keys_64" "$G/mm/pkey_sighandler_tests_64" \
 	>"$G/selftests.log" 2>&1 || { cat "$G/selftests.log"; die "building the mm selftests failed"; }
-# The series' PKS selftest, by the x86 selftests' Makefile.
+# The series' selftests, by the x86 selftests' Makefile.
+X86_TESTS="test_pks test_pkeys_proc"
 mkdir -p "$G/x86"
 make -s -C "$SELFTESTS/x86" OUTPUT="$G/x86" KHDR_INCLUDES="-isystem $KH" \
-	EXTRA_CFLAGS=-static "$G/x86/test_pks_64" \
+	EXTRA_CFLAGS=-static $(for t in $X86_TESTS; do echo "$G/x86/${t}_64"; done) \
 	>>"$G/selftests.log" 2>&1 || { cat "$G/selftests.log"; die "building the x86 selftests failed"; }
 
 rm -rf "$R"
@@ -58,7 +59,7 @@ done
 install -m 755 "$TOP/guest/init" "$R/init"
 cp "$TOP/guest/list" "$R/tests/list"
 cp "$G/bin/pkeys-demo" "$G/bin/sanity" "$G/bin/runtest" "$G/bin/bench" "$G/mm/protection_keys_64" \
-	"$G/mm/pkey_sighandler_tests_64" "$G/x86/test_pks_64" "$R/tests/"
+	"$G/mm/pkey_sighandler_tests_64" $(for t in $X86_TESTS; do echo "$G/x86/${t}_64"; done) "$R/tests/"
 # The shared libraries of the dynamically linked test, where ldd finds them.
 for lib in $(ldd "$G/bin/sanity" | grep -o '/[^ ]*'); do
 	mkdir -p "$R$(dirname "$lib")"
