@@ -25,12 +25,21 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "pkru.h"
+
+/* The series' user key extensions (absent from the base's headers). */
+#ifndef PKEY_ALLOC_SIGNALINHERIT
+#define PKEY_ALLOC_SIGNALINHERIT	0x1
+#endif
+#ifndef PR_SET_PKEY_STRICT
+#define PR_SET_PKEY_STRICT		74
+#endif
 
 #define REPEATS	7
 
@@ -323,6 +332,23 @@ static void run_pku(void)
 	pkey_free(a.key);
 	measure("pkey_alloc_free", do_pkey_alloc_free, 5000, NULL);
 	munmap(a.page, page_size);
+
+	/* The series' user key extensions, where the kernel has them. */
+	a.key = pkey_alloc(PKEY_ALLOC_SIGNALINHERIT, 0);
+	if (a.key >= 0) {
+		measure("signal_inherit", do_signal, 5000, NULL);
+		pkey_free(a.key);
+	} else {
+		printf("# signal_inherit left out: pkey_alloc(PKEY_ALLOC_SIGNALINHERIT): %s\n",
+		       strerror(errno));
+	}
+	if (!prctl(PR_SET_PKEY_STRICT, 1, 0, 0, 0)) {
+		measure("pkey_alloc_free_strict", do_pkey_alloc_free, 5000, NULL);
+		prctl(PR_SET_PKEY_STRICT, 0, 0, 0, 0);
+	} else {
+		printf("# pkey_alloc_free_strict left out: PR_SET_PKEY_STRICT: %s\n",
+		       strerror(errno));
+	}
 }
 
 /* The kernel-side figures, when the kernel has them. */

@@ -28,6 +28,8 @@ FIGURES = [
     ("mprotect_pair", "user domain switch: mprotect() RO + RW, one page", "pku"),
     ("pkey_mprotect_pair", "user domain switch: pkey_mprotect() key + key 0, one page", "pku"),
     ("pkey_alloc_free", "pkey_alloc() + pkey_free()", "pku"),
+    ("signal_inherit", "signal, with a PKEY_ALLOC_SIGNALINHERIT key allocated", "info"),
+    ("pkey_alloc_free_strict", "pkey_alloc() + pkey_free() in strict mode (walks the mappings)", "info"),
     ("kernel_pks_rights_change", "kernel domain switch: one pks_set_rights()", "info"),
     ("kernel_pks_rights_pair", "kernel domain switch: pks_set_rights() open + close", "info"),
     ("kernel_set_memory_pair", "kernel domain switch: set_memory_ro() + set_memory_rw(), one page", "info"),
