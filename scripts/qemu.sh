@@ -9,10 +9,10 @@
 #   -i INITRD    initramfs (default build/guest/initramfs.cpio)
 #   -c CPU       QEMU -cpu model (default max: PKU and PKS emulated;
 #                max,-pks: PKU only; max,-pku,-pks: neither)
-#   -m MODE      run, check, violate, bench or shell (default run): what the guest's
-#                /init does
+#   -m MODE      run, check, violate, bench, fuzz, stress or shell (default
+#                run): what the guest's /init does
 #   -d DIR       write DIR/console.log (and DIR/results.ktap in check and
-#                violate modes)
+#                violate modes; the guest's report in fuzz and stress modes)
 #                (default build/run)
 #   -t SECONDS   time limit (default 300; none for shell)
 #   -a ARGS      more kernel command line
@@ -73,7 +73,7 @@ case $mode in
 shell)
 	exec "${qemu[@]}" -nographic -serial mon:stdio
 	;;
-check | violate)
+check | violate | fuzz | stress)
 	"${qemu[@]}" -display none -monitor none -serial "file:$log" \
 		-serial "file:$dir/results.ktap" </dev/null &
 	;;

@@ -1,0 +1,121 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# make fuzz: boot the debug kernel (lockdep, KASAN, DEBUG_VM, DEBUG_ENTRY)
+# under QEMU -cpu max (PKU and PKS), 2 vCPUs, and fuzz the memory and
+# protection key system calls as an unprivileged user (uid 65534) for a
+# bounded time: trinity (-c pkey_alloc pkey_free pkey_mprotect mprotect
+# mmap munmap mremap madvise rt_sigaction sigaltstack prctl; it refuses
+# fork and clone, but its children fork and exit all the time) beside
+# guest/fuzz-pkeys.c (the series' prctl options and pkey_alloc flag, WRPKRU,
+# fork, threads, signals).  Any kernel warning, BUG, lockdep, KASAN or
+# oops report on the console fails the run; the console log stays in
+# build/fuzz/console.log.  Writes the fuzz section of
+# build/reliability/summary.md.
+#
+# Usage: scripts/fuzz.sh [-k BZIMAGE] [-m MINUTES] [-s SEED]
+#   -k BZIMAGE  kernel (default build/kernel-debug/arch/x86/boot/bzImage)
+#   -m MINUTES  fuzzing time (default $FUZZ_MINUTES or 10; at most 120)
+#   -s SEED     random seed for both fuzzers (default: the time)
+set -eu
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/fuzz-stress-lib.sh"
+
+F=$B/fuzz
+MAX_MINUTES=120
+kernel=$B/kernel-debug/arch/x86/boot/bzImage
+minutes=${FUZZ_MINUTES:-10}
+seed=$(date +%s)
+
+while getopts "k:m:s:" opt; do
+	case $opt in
+	k) kernel=$OPTARG ;;
+	m) minutes=$OPTARG ;;
+	s) seed=$OPTARG ;;
+	*) sed -n '17,20s/^# \{0,1\}//p' "$0" >&2; exit 2 ;;
+	esac
+done
+case $minutes in
+'' | *[!0-9]*) die "FUZZ_MINUTES/-m: a whole number of minutes, not '$minutes'" ;;
+esac
+if [ "$minutes" -lt 1 ] || [ "$minutes" -gt $MAX_MINUTES ]; then
+	die "fuzzing time: 1 to $MAX_MINUTES minutes, not $minutes"
+fi
+[ -f "$kernel" ] || die "kernel $kernel missing: make kernel-debug"
+TRINITY=$(command -v trinity) || die "trinity missing: scripts/deps.sh installs it"
+
+mkdir -p "$F/bin"
+rel_cc "$F/bin/fuzz-pkeys" "$TOP/guest/fuzz-pkeys.c"
+rel_initramfs "$F" "$TRINITY" "$F/bin/fuzz-pkeys"
+
+seconds=$((minutes * 60))
+# Boot (about 20 s), the fuzzers' own grace period, and a slow machine.
+limit=$((seconds + 300))
+echo "fuzz: $minutes min of trinity and fuzz-pkeys as uid 65534, seed $seed; console log: $F/console.log"
+SECONDS=0
+rc=0
+"$TOP/scripts/qemu.sh" -q -k "$kernel" -i "$F/initramfs.cpio" -c max -n 2 -m fuzz -d "$F" \
+	-t "$limit" -a "kunit.enable=0 fuzz_seconds=$seconds fuzz_seed=$seed" || rc=$?
+took=$SECONDS
+# The guest's report, from the second serial port (its lines end in CR LF).
+log=$F/report.txt
+tr -d '\r' <"$F/results.ktap" >"$log" 2>/dev/null || : >"$log"
+
+# Trinity's own count at its exit ("Ran N syscalls"), else its last
+# progress line ("N iterations").
+trinity_n=$(sed -n 's/.*Ran \([0-9]*\) syscalls.*/\1/p' "$log" | tail -n 1)
+[ -n "$trinity_n" ] || trinity_n=$(sed -n 's/.* \([0-9]*\) iterations\. .*/\1/p' "$log" | tail -n 1)
+trinity_n=${trinity_n:-0}
+pk_line=$(grep -a '^fuzz-pkeys: syscalls' "$log" | tail -n 1 || true)
+pk_n=$(echo "$pk_line" | sed -n 's/.*syscalls \([0-9]*\).*/\1/p')
+pk_n=${pk_n:-0}
+reports=$(rel_scan "$F/console.log")
+nreports=$(echo -n "$reports" | grep -c . || true)
+
+verdict=ok
+problems=""
+[ "$rc" = 0 ] || problems="$problems guest status $rc;"
+[ "$nreports" = 0 ] || problems="$problems $nreports kernel report lines;"
+[ "$trinity_n" -gt 0 ] || problems="$problems trinity ran no syscall;"
+[ "$pk_n" -gt 0 ] || problems="$problems fuzz-pkeys ran no syscall;"
+[ -z "$problems" ] || verdict="FAILED:$problems"
+
+{
+	echo "## make fuzz"
+	echo
+	echo "$(date -u '+%Y-%m-%d %H:%M UTC'), kernel $(basename "$kernel") (debug flavor:"
+	echo "lockdep, KASAN, DEBUG_VM, DEBUG_ENTRY), -cpu max, 2 vCPUs, seed $seed."
+	echo
+	echo "| figure | value |"
+	echo "|---|---:|"
+	echo "| fuzzing time | $minutes min |"
+	echo "| run time, boot included | $took s |"
+	echo "| trinity syscalls executed | $trinity_n |"
+	echo "| fuzz-pkeys syscalls executed | $pk_n |"
+	echo "| syscalls executed, total | $((trinity_n + pk_n)) |"
+	echo "| kernel warnings (must be 0) | $nreports |"
+	echo "| verdict | $verdict |"
+	echo
+	echo "fuzz-pkeys: \`${pk_line#fuzz-pkeys: }\`"
+	echo
+	echo "Trinity per system call (attempted / succeeded / failed):"
+	echo
+	grep -aE '^[a-z_0-9]+: \(attempted:' "$log" |
+		sed 's/^\([a-z_0-9]*\): (attempted:\([0-9]*\)\. success:\([0-9]*\)\. failures:\([0-9]*\)\..*/- \1: \2 \/ \3 \/ \4/' || true
+	if [ "$nreports" != 0 ]; then
+		echo
+		echo "Kernel reports (console log: build/fuzz/console.log):"
+		echo
+		echo '```'
+		echo "$reports" | head -n 40
+		echo '```'
+	fi
+} >"$F/summary.md"
+rel_summary fuzz "$F/summary.md"
+
+echo "fuzz: $trinity_n trinity syscalls + $pk_n fuzz-pkeys syscalls in $minutes min ($took s with boot), $nreports kernel warnings: $verdict"
+if [ "$verdict" != ok ]; then
+	[ -z "$reports" ] || echo "$reports" | head -n 40 >&2
+	echo "fuzz: console log: $F/console.log" >&2
+	exit 1
+fi
