@@ -30,6 +30,7 @@
 #include <pthread.h>
 #include <setjmp.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,6 +41,8 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+
+#include <linux/types.h>
 
 #include "pkru.h"
 
@@ -65,14 +68,14 @@ struct fuzz_counts {
 static struct fuzz_counts *counts;
 static time_t deadline;
 
-static __thread uint64_t rnd_state;
+static __thread __u64 rnd_state;
 static __thread sigjmp_buf touch_env;
-static __thread volatile int touching;
+static __thread atomic_int touching;
 static int in_child;	/* a forked child: no fork(), no new thread */
 
-static uint64_t rnd(void)
+static __u64 rnd(void)
 {
-	uint64_t x = rnd_state;
+	__u64 x = rnd_state;
 
 	x ^= x << 13;
 	x ^= x >> 7;
@@ -149,14 +152,14 @@ static void segv_handler(int sig, siginfo_t *si, void *uc)
 
 static void usr_handler(int sig, siginfo_t *si, void *uc)
 {
-	volatile char *p = ARENA + rnd_below(ARENA_PAGES) * PAGE;
+	char *p = ARENA + rnd_below(ARENA_PAGES) * PAGE;
 
 	/* Under the init PKRU or inherited rights: a touch may fault. */
 	count(&counts->signals);
 	if (!rnd_below(4) && !touching) {
 		touching = 1;
 		if (!sigsetjmp(touch_env, 1))
-			(void)*p;
+			__atomic_load_n(p, __ATOMIC_RELAXED);
 		touching = 0;
 	}
 }
@@ -177,14 +180,14 @@ static void set_handlers(void)
 /* Read or write arena memory under the current rights. */
 static void touch(void)
 {
-	volatile char *p = ARENA + rnd_below(ARENA_SIZE);
+	char *p = ARENA + rnd_below(ARENA_SIZE);
 
 	touching = 1;
 	if (!sigsetjmp(touch_env, 1)) {
 		if (rnd() & 1)
-			*p = 1;
+			__atomic_store_n(p, 1, __ATOMIC_RELAXED);
 		else
-			(void)*p;
+			__atomic_load_n(p, __ATOMIC_RELAXED);
 	}
 	touching = 0;
 }
@@ -315,7 +318,9 @@ static void one_op(void)
 		}
 		break;
 	case 18:
-		if (!in_child && !pthread_create(&t, NULL, short_thread, (void *)(uintptr_t)rnd())) {
+		if (in_child)
+			break;
+		if (!pthread_create(&t, NULL, short_thread, (void *)(uintptr_t)rnd())) {
 			count(&counts->threads);
 			pthread_join(t, NULL);
 		}
@@ -336,7 +341,7 @@ static void *worker_thread(void *arg)
 	return NULL;
 }
 
-static void worker(uint64_t seed)
+static void worker(__u64 seed)
 {
 	pthread_t t;
 
@@ -365,7 +370,7 @@ static void kill_workers(int sig)
 			kill(worker_pid[i], SIGKILL);
 }
 
-static void start_worker(int i, uint64_t seed)
+static void start_worker(int i, __u64 seed)
 {
 	pid_t pid = fork();
 
@@ -378,7 +383,7 @@ int main(int argc, char **argv)
 {
 	unsigned long respawns = 0;
 	int seconds, workers, i, status;
-	uint64_t seed;
+	__u64 seed;
 	pid_t pid;
 
 	if (argc < 2) {
@@ -389,7 +394,7 @@ int main(int argc, char **argv)
 	workers = argc > 2 ? atoi(argv[2]) : 2;
 	if (workers < 1 || workers > MAX_WORKERS)
 		workers = 2;
-	seed = argc > 3 ? strtoull(argv[3], NULL, 0) : (uint64_t)time(NULL);
+	seed = argc > 3 ? strtoull(argv[3], NULL, 0) : (__u64)time(NULL);
 	counts = mmap(NULL, sizeof(*counts), PROT_READ | PROT_WRITE,
 		      MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (counts == MAP_FAILED)
@@ -422,8 +427,9 @@ int main(int argc, char **argv)
 		respawns++;
 		start_worker(i, seed + respawns * 7919ULL + 17);
 	}
-	printf("fuzz-pkeys: syscalls %lu wrpkru %lu faults %lu forks %lu threads %lu signals %lu respawns %lu\n",
+	printf("fuzz-pkeys: syscalls %lu wrpkru %lu faults %lu forks %lu threads %lu",
 	       counts->syscalls, counts->wrpkru, counts->faults, counts->forks,
-	       counts->threads, counts->signals, respawns);
+	       counts->threads);
+	printf(" signals %lu respawns %lu\n", counts->signals, respawns);
 	return 0;
 }

@@ -48,6 +48,7 @@
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -58,6 +59,8 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+
+#include <linux/types.h>
 
 #include "pkru.h"
 
@@ -79,23 +82,60 @@
 #define MAX_REPORTS	50
 
 /* The counters, shared by every process (MAP_SHARED). */
-#define COUNTERS(C)							\
-	C(pkru_switches) C(pkru_syscalls) C(pkru_signals) C(pkru_allocs)	\
-	C(pkru_frees) C(pkru_faults) C(pkru_forks)			\
-	C(strict_attaches) C(strict_frees) C(strict_ebusy) C(strict_checks) \
-	C(pks_rights) C(pks_accesses) C(pks_migrations) C(pks_signals)	\
-	C(pks_sessions) C(cpu_offline_online)				\
-	C(violations)
+enum stress_counter {
+	PKRU_SWITCHES,
+	PKRU_SYSCALLS,
+	PKRU_SIGNALS,
+	PKRU_ALLOCS,
+	PKRU_FREES,
+	PKRU_FAULTS,
+	PKRU_FORKS,
+	STRICT_ATTACHES,
+	STRICT_FREES,
+	STRICT_EBUSY,
+	STRICT_CHECKS,
+	PKS_RIGHTS,
+	PKS_ACCESSES,
+	PKS_MIGRATIONS,
+	PKS_SIGNALS,
+	PKS_SESSIONS,
+	CPU_OFFLINE_ONLINE,
+	VIOLATIONS,
+	NR_COUNTERS
+};
 
-#define C_FIELD(name) unsigned long name;
+static const char * const counter_name[NR_COUNTERS] = {
+	[PKRU_SWITCHES] = "pkru_switches",
+	[PKRU_SYSCALLS] = "pkru_syscalls",
+	[PKRU_SIGNALS] = "pkru_signals",
+	[PKRU_ALLOCS] = "pkru_allocs",
+	[PKRU_FREES] = "pkru_frees",
+	[PKRU_FAULTS] = "pkru_faults",
+	[PKRU_FORKS] = "pkru_forks",
+	[STRICT_ATTACHES] = "strict_attaches",
+	[STRICT_FREES] = "strict_frees",
+	[STRICT_EBUSY] = "strict_ebusy",
+	[STRICT_CHECKS] = "strict_checks",
+	[PKS_RIGHTS] = "pks_rights",
+	[PKS_ACCESSES] = "pks_accesses",
+	[PKS_MIGRATIONS] = "pks_migrations",
+	[PKS_SIGNALS] = "pks_signals",
+	[PKS_SESSIONS] = "pks_sessions",
+	[CPU_OFFLINE_ONLINE] = "cpu_offline_online",
+	[VIOLATIONS] = "violations",
+};
+
 struct stress_counts {
-	COUNTERS(C_FIELD)
+	unsigned long n[NR_COUNTERS];
 	int stop;
 };
 
 static struct stress_counts *counts;
 
-#define INC(name) __atomic_fetch_add(&counts->name, 1, __ATOMIC_RELAXED)
+static unsigned long inc(enum stress_counter c)
+{
+	return __atomic_fetch_add(&counts->n[c], 1, __ATOMIC_RELAXED);
+}
 
 static int stopping(void)
 {
@@ -109,7 +149,7 @@ static void violation(const char *fmt, ...)
 	va_list ap;
 	int n;
 
-	if (__atomic_fetch_add(&counts->violations, 1, __ATOMIC_RELAXED) >= MAX_REPORTS)
+	if (inc(VIOLATIONS) >= MAX_REPORTS)
 		return;
 	n = snprintf(buf, sizeof(buf), "stress: VIOLATION pid %d tid %d: ", getpid(), gettid());
 	va_start(ap, fmt);
@@ -122,11 +162,11 @@ static void violation(const char *fmt, ...)
 		return;
 }
 
-static __thread uint64_t rnd_state;
+static __thread __u64 rnd_state;
 
-static uint64_t rnd(void)
+static __u64 rnd(void)
 {
-	uint64_t x = rnd_state;
+	__u64 x = rnd_state;
 
 	x ^= x << 13;
 	x ^= x >> 7;
@@ -135,7 +175,7 @@ static uint64_t rnd(void)
 	return x;
 }
 
-static void rnd_seed(uint64_t seed)
+static void rnd_seed(__u64 seed)
 {
 	rnd_state = seed * 0x9e3779b97f4a7c15ULL | 1;
 }
@@ -174,12 +214,12 @@ static char *read_file(const char *path, char *buf, size_t size)
 
 struct pkru_thread {
 	pid_t tid;
-	volatile unsigned int cur, prev;	/* what the thread set, and before */
+	atomic_uint cur, prev;	/* what the thread set, and before */
 	int own[OWN_KEYS];
 	char *page;
 	sigjmp_buf env;
-	volatile int touching;
-	volatile int fault_code, fault_pkey;
+	atomic_int touching;
+	atomic_int fault_code, fault_pkey;
 };
 
 static struct pkru_thread pkru_threads[PKRU_THREADS];
@@ -212,7 +252,7 @@ static void pkru_usr_handler(int sig, siginfo_t *si, void *uc)
 	unsigned int now = rdpkru();
 	int i, k;
 
-	INC(pkru_signals);
+	inc(PKRU_SIGNALS);
 	if (!self)
 		return;
 	for (i = 0; i < FIXED_KEYS; i++) {
@@ -256,9 +296,9 @@ static void pkru_touch(int key)
 	self->touching = 1;
 	if (!sigsetjmp(self->env, 1)) {
 		if (write)
-			*(volatile char *)self->page = 1;
+			__atomic_store_n(self->page, 1, __ATOMIC_RELAXED);
 		else
-			(void)*(volatile char *)self->page;
+			__atomic_load_n(self->page, __ATOMIC_RELAXED);
 		self->touching = 0;
 	} else {
 		/* The handler ran with other rights: back to ours. */
@@ -270,7 +310,7 @@ static void pkru_touch(int key)
 		violation("%s of key %d with rights %u: si_code %d si_pkey %d",
 			  write ? "write" : "read", key, bits, self->fault_code, self->fault_pkey);
 	else if (refused)
-		INC(pkru_faults);
+		inc(PKRU_FAULTS);
 	syscall(SYS_pkey_mprotect, self->page, PAGE, PROT_READ | PROT_WRITE, 0);
 }
 
@@ -299,7 +339,7 @@ static void pkru_fork(void)
 	if (ret != pid || !WIFEXITED(status) || WEXITSTATUS(status))
 		violation("forked child: status %#x (2: PKRU not the parent's, 3: WRPKRU lost)",
 			  status);
-	INC(pkru_forks);
+	inc(PKRU_FORKS);
 }
 
 static void *pkru_thread_fn(void *arg)
@@ -309,7 +349,8 @@ static void *pkru_thread_fn(void *arg)
 	self = arg;
 	self->tid = gettid();
 	rnd_seed(self->tid);
-	self->cur = self->prev = rdpkru();
+	self->cur = rdpkru();
+	self->prev = self->cur;
 	while (!stopping()) {
 		switch (rnd() % 16) {
 		case 0:	/* allocate a key of its own, its rights set for this thread */
@@ -323,7 +364,7 @@ static void *pkru_thread_fn(void *arg)
 					violation("pkey_alloc: %s", strerror(errno));
 				break;
 			}
-			INC(pkru_allocs);
+			inc(PKRU_ALLOCS);
 			/* pkey_alloc() changed this thread's PKRU: follow it. */
 			self->prev = self->cur;
 			self->cur = set_key_bits(self->cur, k, i);
@@ -338,7 +379,7 @@ static void *pkru_thread_fn(void *arg)
 			if (syscall(SYS_pkey_free, self->own[slot]))
 				violation("pkey_free(%d): %s", self->own[slot], strerror(errno));
 			self->own[slot] = 0;
-			INC(pkru_frees);
+			inc(PKRU_FREES);
 			pkru_check("pkey_free");
 			break;
 		case 2:
@@ -362,13 +403,13 @@ static void *pkru_thread_fn(void *arg)
 				sched_yield();
 			else
 				getppid();
-			INC(pkru_syscalls);
+			inc(PKRU_SYSCALLS);
 			pkru_check("a system call");
 			break;
 		default:
 			/* Key 0 stays open: the stack and the program use it. */
 			pkru_set((unsigned int)rnd() & ~3U);
-			INC(pkru_switches);
+			inc(PKRU_SWITCHES);
 			pkru_check("WRPKRU");
 			break;
 		}
@@ -393,7 +434,8 @@ static void pkru_process(void)
 		}
 	}
 	/* The initial PKRU, as signal handlers get it. */
-	init_pkru = strtoul(read_file("/sys/kernel/debug/x86/init_pkru", buf, sizeof(buf)), NULL, 0);
+	read_file("/sys/kernel/debug/x86/init_pkru", buf, sizeof(buf));
+	init_pkru = strtoul(buf, NULL, 0);
 	if (!init_pkru)
 		init_pkru = 0x55555554;
 	sa.sa_sigaction = pkru_usr_handler;
@@ -484,7 +526,7 @@ static void strict_check(void)
 			violation("key %d attached by thread %d is on no mapping", k,
 				  attached[k] - 1);
 	}
-	INC(strict_checks);
+	inc(STRICT_CHECKS);
 }
 
 static void *strict_thread_fn(void *arg)
@@ -511,7 +553,7 @@ static void *strict_thread_fn(void *arg)
 		pthread_mutex_lock(&key_lock[k]);
 		attached[k] = id + 1;
 		pthread_mutex_unlock(&key_lock[k]);
-		INC(strict_attaches);
+		inc(STRICT_ATTACHES);
 		region[first * PAGE] = 1;
 		pthread_rwlock_unlock(&strict_lock);
 
@@ -525,7 +567,7 @@ static void *strict_thread_fn(void *arg)
 			violation("pkey_free(%d) of a key on a mapping: %s, not EBUSY", k,
 				  strerror(errno));
 		else
-			INC(strict_ebusy);
+			inc(STRICT_EBUSY);
 		attached[k] = 0;
 		if (rnd() & 1) {
 			syscall(SYS_pkey_mprotect, region, REGION_PAGES * PAGE,
@@ -537,7 +579,7 @@ static void *strict_thread_fn(void *arg)
 		if (syscall(SYS_pkey_free, k))
 			violation("pkey_free(%d) of a detached key: %s", k, strerror(errno));
 		else
-			INC(strict_frees);
+			inc(STRICT_FREES);
 		pthread_mutex_unlock(&key_lock[k]);
 		pthread_rwlock_unlock(&strict_lock);
 	}
@@ -559,7 +601,7 @@ static void *strict_rogue_fn(void *arg)
 			else if (errno != EBUSY)
 				violation("rogue pkey_free(%d): %s, not EBUSY", k, strerror(errno));
 			else
-				INC(strict_ebusy);
+				inc(STRICT_EBUSY);
 		}
 		pthread_mutex_unlock(&key_lock[k]);
 		if (!(rnd() % 4))
@@ -609,7 +651,7 @@ static void strict_process(void)
 static const char * const pks_rights_name[] = { "none", "ro", "rw" };
 static int pks_fd;
 static pid_t pks_tids[PKS_THREADS];
-static __thread volatile unsigned long pks_signals_seen;
+static __thread atomic_ulong pks_signals_seen;
 
 static int pks_cmd(int fd, const char *cmd)
 {
@@ -629,7 +671,8 @@ static const char *pks_read_rights(int fd, char *buf, size_t size)
 	if (!p)
 		return "?";
 	p += strlen("rights=");
-	end = strpbrk(p, " \n");
+	p[strcspn(p, " ")] = '\0';
+	end = strchr(p, '\n');
 	if (end)
 		*end = '\0';
 	snprintf(buf, size, "%s", p);
@@ -639,7 +682,7 @@ static const char *pks_read_rights(int fd, char *buf, size_t size)
 static void pks_usr_handler(int sig)
 {
 	pks_signals_seen++;
-	INC(pks_signals);
+	inc(PKS_SIGNALS);
 }
 
 static void pks_verify(int r, const char *after)
@@ -655,7 +698,7 @@ static void pks_verify(int r, const char *after)
 	if (rd != (r == 0 ? EACCES : 0) || wr != (r == 2 ? 0 : EACCES))
 		violation("PKS rights '%s' after %s: kernel read %d, write %d", pks_rights_name[r],
 			  after, rd, wr);
-	INC(pks_accesses);
+	inc(PKS_ACCESSES);
 }
 
 static void *pks_thread_fn(void *arg)
@@ -672,7 +715,7 @@ static void *pks_thread_fn(void *arg)
 		snprintf(cmd, sizeof(cmd), "rights %s", pks_rights_name[r]);
 		if (pks_cmd(pks_fd, cmd))
 			violation("PKS '%s': %s", cmd, strerror(errno));
-		INC(pks_rights);
+		inc(PKS_RIGHTS);
 		seen = pks_signals_seen;
 		pks_verify(r, "setting them");
 		switch (rnd() % 4) {
@@ -682,7 +725,7 @@ static void *pks_thread_fn(void *arg)
 			if (rnd() & 1)
 				CPU_SET(1, &set);
 			if (!sched_setaffinity(0, sizeof(set), &set))
-				INC(pks_migrations);
+				inc(PKS_MIGRATIONS);
 			pks_verify(r, "sched_setaffinity");
 			break;
 		case 1:
@@ -721,7 +764,7 @@ static void *pks_churn_fn(void *arg)
 				violation("PKS churn: a key with rights none allowed a write");
 			if (pks_cmd(fd, "free"))
 				violation("PKS churn: free refused");
-			INC(pks_sessions);
+			inc(PKS_SESSIONS);
 		} else if (e != ENOSPC) {
 			violation("PKS churn: alloc: %s", strerror(e));
 		}
@@ -754,7 +797,7 @@ static void *pks_hotplug_fn(void *arg)
 			violation("bringing CPU 1 online: %s", strerror(errno));
 			return NULL;
 		}
-		INC(cpu_offline_online);
+		inc(CPU_OFFLINE_ONLINE);
 		usleep(20000);
 	}
 	return NULL;
@@ -819,7 +862,8 @@ int main(int argc, char **argv)
 	pid_t pids[4];
 	int k;
 
-	if (argc != 2 || (seconds = atoi(argv[1])) <= 0) {
+	seconds = argc == 2 ? atoi(argv[1]) : 0;
+	if (seconds <= 0) {
 		fprintf(stderr, "usage: stress SECONDS\n");
 		return 2;
 	}
@@ -855,7 +899,7 @@ int main(int argc, char **argv)
 			violation("process %d ended with status %#x", pids[i], status);
 	}
 
-#define C_PRINT(name) printf("stress: %s %lu\n", #name, counts->name);
-	COUNTERS(C_PRINT)
-	return counts->violations ? 1 : 0;
+	for (i = 0; i < NR_COUNTERS; i++)
+		printf("stress: %s %lu\n", counter_name[i], counts->n[i]);
+	return counts->n[VIOLATIONS] ? 1 : 0;
 }
