@@ -32,7 +32,7 @@ while getopts "k:m:s:" opt; do
 	k) kernel=$OPTARG ;;
 	m) minutes=$OPTARG ;;
 	s) seed=$OPTARG ;;
-	*) sed -n '17,20s/^# \{0,1\}//p' "$0" >&2; exit 2 ;;
+	*) sed -n '16,19s/^# \{0,1\}//p' "$0" >&2; exit 2 ;;
 	esac
 done
 case $minutes in
