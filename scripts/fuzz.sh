@@ -69,6 +69,9 @@ trinity_n=${trinity_n:-0}
 pk_line=$(grep -a '^fuzz-pkeys: syscalls' "$log" | tail -n 1 || true)
 pk_n=$(echo "$pk_line" | sed -n 's/.*syscalls \([0-9]*\).*/\1/p')
 pk_n=${pk_n:-0}
+# Fuzzer processes still there a minute after the end, with their stacks.
+hangs=$(grep -a '^fuzz-hang:' "$log" || true)
+nhangs=$(echo -n "$hangs" | grep -c '^fuzz-hang: pid' || true)
 reports=$(rel_scan "$F/console.log")
 nreports=$(echo -n "$reports" | grep -c . || true)
 
@@ -76,6 +79,7 @@ verdict=ok
 problems=""
 [ "$rc" = 0 ] || problems="$problems guest status $rc;"
 [ "$nreports" = 0 ] || problems="$problems $nreports kernel report lines;"
+[ "$nhangs" = 0 ] || problems="$problems $nhangs fuzzer processes hung;"
 [ "$trinity_n" -gt 0 ] || problems="$problems trinity ran no syscall;"
 [ "$pk_n" -gt 0 ] || problems="$problems fuzz-pkeys ran no syscall;"
 [ -z "$problems" ] || verdict="FAILED:$problems"
@@ -102,6 +106,14 @@ problems=""
 	echo
 	grep -aE '^[a-z_0-9]+: \(attempted:' "$log" |
 		sed 's/^\([a-z_0-9]*\): (attempted:\([0-9]*\)\. success:\([0-9]*\)\. failures:\([0-9]*\)\..*/- \1: \2 \/ \3 \/ \4/' || true
+	if [ "$nhangs" != 0 ]; then
+		echo
+		echo "Processes that did not end (state, wchan, kernel stack):"
+		echo
+		echo '```'
+		echo "$hangs" | head -n 60
+		echo '```'
+	fi
 	if [ "$nreports" != 0 ]; then
 		echo
 		echo "Kernel reports (console log: build/fuzz/console.log):"
@@ -115,6 +127,7 @@ rel_summary fuzz "$F/summary.md"
 
 echo "fuzz: $trinity_n trinity syscalls + $pk_n fuzz-pkeys syscalls in $minutes min ($took s with boot), $nreports kernel warnings: $verdict"
 if [ "$verdict" != ok ]; then
+	[ -z "$hangs" ] || echo "$hangs" | head -n 60 >&2
 	[ -z "$reports" ] || echo "$reports" | head -n 40 >&2
 	echo "fuzz: console log: $F/console.log" >&2
 	exit 1
