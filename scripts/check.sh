@@ -19,9 +19,10 @@
 #            KUnit at boot and the guest's tests (guest/list), both parsed
 #            by the tree's kunit.py; any WARNING, BUG, oops, lockdep, KASAN
 #            report in the console log fails the guest
-#   violation  with CPU model max: a boot of each flavor for the deliberate
-#            PKS violation of test_pks, whose oops must name the key; it is
-#            the only kernel report allowed there
+#   violation  with CPU model max: boots of each flavor for the deliberate
+#            PKS violations of test_pks (a key of its own; a stray write to
+#            a page table), whose oops must name the key; it is the only
+#            kernel report allowed there
 #
 # Usage: scripts/check.sh [-f FLAVORS] [-c CPUS]
 #   -f "normal debug"   flavors to boot (default both)
@@ -319,17 +320,19 @@ boot_guest() {
 	guest_done "$dir" $rc
 }
 
-# The deliberate PKS violation, flavor $1, in a boot of its own on the CPU
-# with PKS: test_pks's violation case must pass, the console must show one
-# oops, naming the key, and no other kernel report.
+# A deliberate PKS violation, flavor $1, in a boot of its own on the CPU
+# with PKS: $2 "key" (a key of pks_test) or "pgtable" (a stray write to a
+# page table).  test_pks's violation case must pass, the console must show
+# one oops, naming the key, and no other kernel report.
 boot_violation() {
-	local flavor=$1 dir rc
-	dir=$C/$flavor-violation
+	local flavor=$1 what=$2 dir rc name=pks_test
+	dir=$C/$flavor-violation${what#key}
+	[ "$what" = pgtable ] && name="page tables"
 	guest_setup "$flavor"
 	"$TOP/scripts/qemu.sh" -q -m violate -k "$kdir/arch/x86/boot/bzImage" \
-		-c max -d "$dir" -t "$limit" -a kunit.enable=0
+		-c max -d "$dir" -t "$limit" -a "kunit.enable=0 pkeys_violate=$what"
 	rc=$?
-	if grep -qE '#PF: PKS key [0-9]+ \(pks_test\) refused the write' "$dir/console.log"; then
+	if grep -qE "#PF: PKS key [0-9]+ \\($name\\) refused the write" "$dir/console.log"; then
 		grep -E '#PF: PKS key|Oops' "$dir/console.log"
 	else
 		echo "no oops naming the key in $dir/console.log"
@@ -383,7 +386,11 @@ if [ $built = 1 ]; then
 	*" max "*)
 		for flavor in $FLAVORS; do
 			boot_stage "violation $flavor/max" "$C/violation-$flavor.log" \
-				"$C/$flavor-violation/console.log" boot_violation "$flavor"
+				"$C/$flavor-violation/console.log" boot_violation "$flavor" key
+			boot_stage "violation pgtable $flavor/max" \
+				"$C/violation-pgtable-$flavor.log" \
+				"$C/$flavor-violationpgtable/console.log" \
+				boot_violation "$flavor" pgtable
 		done
 		;;
 	esac
