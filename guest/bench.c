@@ -15,6 +15,12 @@
  * Figures that need PKU are left out, with a "# " line saying why, when
  * the CPU or kernel lacks it.  The kernel-side figures of the series
  * (/sys/kernel/debug/x86/pks_bench) follow with the prefix "kernel_".
+ * Last, the memory the page tables took, one line each:
+ *
+ *   mem NAME VALUE
+ *
+ * from /proc/meminfo (kB: PageTables and the direct map's 4K, 2M and 1G
+ * pages) and /sys/kernel/debug/x86/pks_pgtable when the kernel has it.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -243,6 +249,99 @@ static void do_fork(long n, void *arg)
 	}
 }
 
+/* fork(); the child execve()s this program, which exits at once; waitpid(). */
+static void do_exec(long n, void *arg)
+{
+	static char *const argv[] = { "bench", "--exit", NULL };
+	pid_t pid;
+
+	while (n--) {
+		pid = fork();
+		if (!pid) {
+			execv("/proc/self/exe", argv);
+			_exit(127);
+		}
+		waitpid(pid, NULL, 0);
+	}
+}
+
+#define TOUCH_PAGES	64
+
+/* mmap() of 64 pages, a write to each, munmap(): tables made, filled, zapped. */
+static void do_mmap_touch_munmap(long n, void *arg)
+{
+	char *p;
+	long i;
+
+	while (n--) {
+		p = mmap(NULL, TOUCH_PAGES * page_size, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (p == MAP_FAILED)
+			exit(1);
+		for (i = 0; i < TOUCH_PAGES; i++)
+			p[i * page_size] = 1;
+		munmap(p, TOUCH_PAGES * page_size);
+	}
+}
+
+#define COW_PAGES	256
+
+/* Page-fault heavy: fork(), the child writes 256 pages of its parent's. */
+static void do_fork_cow(long n, void *arg)
+{
+	char *p = arg;
+	pid_t pid;
+	long i;
+
+	while (n--) {
+		pid = fork();
+		if (!pid) {
+			for (i = 0; i < COW_PAGES; i++)
+				p[i * page_size] = 2;
+			_exit(0);
+		}
+		waitpid(pid, NULL, 0);
+	}
+}
+
+static void measure_fork_cow(void)
+{
+	char *p = mmap(NULL, COW_PAGES * page_size, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	long i;
+
+	if (p == MAP_FAILED)
+		exit(1);
+	madvise(p, COW_PAGES * page_size, MADV_NOHUGEPAGE);
+	for (i = 0; i < COW_PAGES; i++)
+		p[i * page_size] = 1;
+	measure("fork_cow_faults", do_fork_cow, 100, p);
+	munmap(p, COW_PAGES * page_size);
+}
+
+/* The "Name: VALUE" lines of @path named in @names, as "mem" lines. */
+static void report_mem(const char *path, const char *const *names)
+{
+	char line[256], name[64];
+	FILE *f = fopen(path, "r");
+	const char *const *n;
+	long v;
+
+	if (!f) {
+		printf("# %s: %s\n", path, strerror(errno));
+		return;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%63[^:]: %ld", name, &v) != 2)
+			continue;
+		for (n = names; *n; n++) {
+			if (!strcmp(name, *n))
+				printf("mem %s %ld\n", name, v);
+		}
+	}
+	fclose(f);
+}
+
 static void do_mmap_munmap(long n, void *arg)
 {
 	void *p;
@@ -367,10 +466,22 @@ static void run_kernel(void)
 	fclose(f);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+	static const char *const meminfo[] = {
+		"PageTables", "DirectMap4k", "DirectMap2M", "DirectMap1G", NULL
+	};
+	static const char *const pgtable[] = {
+		"blocks", "block_pages", "tables_keyed", "tables_keyed_peak",
+		"tables_untagged", "blocks_grown", "blocks_released", "violations", NULL
+	};
 	struct sigaction sa = { .sa_handler = on_usr1 };
+	int only_interrupt;
 	cpu_set_t one;
+
+	if (argc > 1 && !strcmp(argv[1], "--exit"))
+		return 0;	/* the program do_exec() runs */
+	only_interrupt = argc > 1 && !strcmp(argv[1], "interrupt");
 
 	page_size = sysconf(_SC_PAGESIZE);
 	CPU_ZERO(&one);
@@ -379,6 +490,12 @@ int main(void)
 		perror("sched_setaffinity");
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	sigaction(SIGUSR1, &sa, NULL);
+	if (only_interrupt) {
+		/* A short boot of scripts/bench.sh for this figure alone. */
+		measure_interrupt();
+		printf("bench done\n");
+		return 0;
+	}
 
 	measure("fork_exit_wait", do_fork, 300, NULL);
 	{
@@ -393,9 +510,14 @@ int main(void)
 	measure_page_fault();
 	measure_interrupt();
 	measure("mmap_munmap", do_mmap_munmap, 5000, NULL);
+	measure("mmap_touch_munmap", do_mmap_touch_munmap, 300, NULL);
+	measure("exec", do_exec, 100, NULL);
+	measure_fork_cow();
 	measure("signal", do_signal, 5000, NULL);
 	run_pku();
 	run_kernel();
+	report_mem("/proc/meminfo", meminfo);
+	report_mem("/sys/kernel/debug/x86/pks_pgtable", pgtable);
 	printf("bench done\n");
 	return 0;
 }

@@ -8,8 +8,11 @@
 # -cpu max with one vCPU and the same guest, once with
 # -icount shift=0,sleep=off (a guest nanosecond is then one instruction)
 # and once without (emulator time), runs guest/bench.c in each, and hands
-# the four console logs to scripts/bench-report.py, which prints the table,
+# the console logs to scripts/bench-report.py, which prints the table,
 # writes build/bench/results.md and results.svg, and checks the budgets.
+# The series boots twice: with pks_pgtable=off ("series": PKS compiled in
+# and unused, against the base) and with page tables under their key
+# ("pgtable", against the same kernel with it off).
 #
 # Usage: scripts/bench.sh [-r]
 #   -r   report only: use the console logs of the last run
@@ -73,8 +76,12 @@ C
 	gcc -O2 -o "$D/tsc-khz" "$D/tsc-khz.c" && "$D/tsc-khz"
 }
 
+# Extra boots for the interrupt figure, per kernel.
+IRQ_BOOTS=4
+
 mkdir -p "$D"
 if [ -z "$report_only" ]; then
+	rm -rf "$D"/*-irq-*
 	base=$("$TOP/scripts/base.sh")
 	stage tree "$TOP/scripts/tree.sh" sync
 	stage kernel-series "$TOP/scripts/kernel.sh" -f normal bzImage headers
@@ -82,12 +89,29 @@ if [ -z "$report_only" ]; then
 	stage guest "$TOP/scripts/guest.sh"
 	start=$SECONDS
 	khz=$(host_tsc_khz) || die "could not measure the host's TSC frequency"
-	icount=(-I -a kunit.enable=0)
-	tcg=(-a "kunit.enable=0 tsc_early_khz=$khz")
-	stage boot-base-icount boot "$D/kernel-base/arch/x86/boot/bzImage" "$D/base-icount" "${icount[@]}"
-	stage boot-series-icount boot "$B/kernel/arch/x86/boot/bzImage" "$D/series-icount" "${icount[@]}"
-	stage boot-base-tcg boot "$D/kernel-base/arch/x86/boot/bzImage" "$D/base-tcg" "${tcg[@]}"
-	stage boot-series-tcg boot "$B/kernel/arch/x86/boot/bzImage" "$D/series-tcg" "${tcg[@]}"
+	kbase=$D/kernel-base/arch/x86/boot/bzImage
+	kseries=$B/kernel/arch/x86/boot/bzImage
+	for mode in icount tcg; do
+		args="kunit.enable=0"
+		[ $mode = tcg ] && args="$args tsc_early_khz=$khz"
+		icount=""
+		[ $mode = icount ] && icount=-I
+		# shellcheck disable=SC2086
+		stage boot-base-$mode boot "$kbase" "$D/base-$mode" $icount -a "$args"
+		# shellcheck disable=SC2086
+		stage boot-series-$mode boot "$kseries" "$D/series-$mode" $icount \
+			-a "$args pks_pgtable=off"
+		# shellcheck disable=SC2086
+		stage boot-pgtable-$mode boot "$kseries" "$D/pgtable-$mode" $icount -a "$args"
+	done
+	# The interrupt figure falls in one of two modes from boot to boot:
+	# short boots that measure only it, the report takes the lowest.
+	for i in $(seq 1 "$IRQ_BOOTS"); do
+		stage boot-base-irq-$i boot "$kbase" "$D/base-irq-$i" -I \
+			-a "kunit.enable=0 pkeys_bench=interrupt"
+		stage boot-series-irq-$i boot "$kseries" "$D/series-irq-$i" -I \
+			-a "kunit.enable=0 pkeys_bench=interrupt pks_pgtable=off"
+	done
 	echo "benchmark boots: $((SECONDS - start)) s"
 fi
 python3 "$TOP/scripts/bench-report.py" "$D"

@@ -204,7 +204,7 @@ st_build() {
 w1_warnings() {
 	local src=$1 out=$2 obj=$3
 	make -C "$src" O="$out" CC="ccache gcc" -j"$(nproc)" W=1 "$obj" 2>&1 |
-		grep -E '(warning|error):' | sed -E 's/:[0-9]+:[0-9]+:/:/' | sort -u
+		grep -E '(warning|error):' | sed -E 's/:[0-9]+(:[0-9]+)?: /: /' | sort -u
 }
 
 st_w1() {
