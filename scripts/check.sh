@@ -200,11 +200,13 @@ st_build() {
 	echo "kernels ($FLAVORS) and guest userspace built"
 }
 
-# W=1 warnings of one object, without line numbers, for comparison.
+# W=1 warnings of one object, without line numbers and without the path of
+# the source tree (the base's is another worktree), for comparison.
 w1_warnings() {
 	local src=$1 out=$2 obj=$3
 	make -C "$src" O="$out" CC="ccache gcc" -j"$(nproc)" W=1 "$obj" 2>&1 |
-		grep -E '(warning|error):' | sed -E 's/:[0-9]+(:[0-9]+)?: /: /' | sort -u
+		grep -E '(warning|error):' |
+		sed -E 's#^[^ :]*/(linux|w1-base-src)/##; s/:[0-9]+(:[0-9]+)?: /: /' | sort -u
 }
 
 st_w1() {
