@@ -204,6 +204,8 @@ st_build() {
 # the source tree (the base's is another worktree), for comparison.
 w1_warnings() {
 	local src=$1 out=$2 obj=$3
+	# Built again every time: an object already up to date prints nothing.
+	rm -f "$out/$obj"
 	make -C "$src" O="$out" CC="ccache gcc" -j"$(nproc)" W=1 "$obj" 2>&1 |
 		grep -E '(warning|error):' |
 		sed -E 's#^[^ :]*/(linux|w1-base-src)/##; s/:[0-9]+(:[0-9]+)?: /: /' | sort -u
