@@ -407,6 +407,29 @@ if [ $built = 1 ]; then
 	esac
 fi
 
+# The bad-input table of each guest (test_pkeys_bad_input): its rows, in
+# build/reliability/summary.md.
+bad_input_summary() {
+	local d rows f md=$B/bad-input.md
+	. "$TOP/scripts/fuzz-stress-lib.sh"
+	{
+		echo "## Bad-input table (make check, test_pkeys_bad_input)"
+		echo
+		echo "$(date -u '+%Y-%m-%d %H:%M') UTC; each row is one invalid argument with its expected errno."
+		echo
+		echo "| guest | bad inputs tried | rows with another errno (must be 0) |"
+		echo "|---|---:|---:|"
+		for d in "$C"/normal-max* "$C"/debug-max*; do
+			[ -f "$d/results.ktap" ] || continue
+			rows=$(grep -c '(expected ' "$d/results.ktap" || true)
+			f=$(grep -c ':Expected expect (' "$d/results.ktap" || true)
+			echo "| $(basename "$d") | $rows | $f |"
+		done
+	} >"$md"
+	rel_summary bad-input "$md"
+}
+[ -d "$C/normal-max" ] && bad_input_summary
+
 echo "total $((SECONDS - total_start)) s${failures:+; failed:$failures}"
 echo "$passed passed, $failed failed, $skipped skipped"
 [ -z "$failures" ] && [ $failed = 0 ]

@@ -64,10 +64,10 @@ rel_summary() {
 	mkdir -p "$REL"
 	cp "$file" "$REL/$name.md"
 	{
-		echo "# Reliability: make fuzz and make stress"
+		echo "# Reliability: make fuzz, make stress and the bad-input table"
 		echo
 		echo "Latest results of each target; each run rewrites its own section."
-		for part in fuzz stress; do
+		for part in fuzz stress bad-input; do
 			[ -f "$REL/$part.md" ] || continue
 			echo
 			cat "$REL/$part.md"
