@@ -39,14 +39,6 @@
 
 #include "pkru.h"
 
-/* The series' user key extensions (absent from the base's headers). */
-#ifndef PKEY_ALLOC_SIGNALINHERIT
-#define PKEY_ALLOC_SIGNALINHERIT	0x1
-#endif
-#ifndef PR_SET_PKEY_STRICT
-#define PR_SET_PKEY_STRICT		74
-#endif
-
 #define REPEATS	7
 
 static long page_size;

@@ -46,14 +46,6 @@
 
 #include "pkru.h"
 
-#ifndef PKEY_ALLOC_SIGNALINHERIT
-#define PKEY_ALLOC_SIGNALINHERIT	0x1
-#endif
-#ifndef PR_SET_PKEY_STRICT
-#define PR_SET_PKEY_STRICT		74
-#define PR_GET_PKEY_STRICT		75
-#endif
-
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 #define PAGE		4096UL
 #define ARENA		((char *)0x200000000000UL)

@@ -32,10 +32,6 @@
 #include "kselftest.h"
 #include "pkru.h"
 
-#ifndef SEGV_PKUERR
-#define SEGV_PKUERR 4
-#endif
-
 #define PKU_STEPS	4
 #define PKS_STEPS	5
 #define PKS_TEST_FILE	"/sys/kernel/debug/x86/pks_test"

@@ -1,11 +1,24 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * RDPKRU and WRPKRU for the guest programs, spelled out as bytes so that
- * no -mpku is needed.  Only valid once the kernel has enabled PKU (a
- * pkey_alloc() that succeeded says so).
+ * What the guest programs need of user protection keys beyond the C
+ * library: RDPKRU and WRPKRU, spelled out as bytes so that no -mpku is
+ * needed (only valid once the kernel has enabled PKU: a pkey_alloc() that
+ * succeeded says so), and the series' uapi values, which the build
+ * machine's headers do not have.
  */
 #ifndef GUEST_PKRU_H
 #define GUEST_PKRU_H
+
+#ifndef PKEY_ALLOC_SIGNALINHERIT
+#define PKEY_ALLOC_SIGNALINHERIT	0x1
+#endif
+#ifndef PR_SET_PKEY_STRICT
+#define PR_SET_PKEY_STRICT		74
+#define PR_GET_PKEY_STRICT		75
+#endif
+#ifndef SEGV_PKUERR
+#define SEGV_PKUERR			4
+#endif
 
 static inline unsigned int rdpkru(void)
 {

@@ -64,17 +64,6 @@
 
 #include "pkru.h"
 
-#ifndef PKEY_ALLOC_SIGNALINHERIT
-#define PKEY_ALLOC_SIGNALINHERIT	0x1
-#endif
-#ifndef PR_SET_PKEY_STRICT
-#define PR_SET_PKEY_STRICT		74
-#define PR_GET_PKEY_STRICT		75
-#endif
-#ifndef SEGV_PKUERR
-#define SEGV_PKUERR			4
-#endif
-
 #define PAGE		4096UL
 #define NR_KEYS		16
 #define PKS_TEST_FILE	"/sys/kernel/debug/x86/pks_test"

@@ -27,29 +27,24 @@ rel_cc() {
 # FILE in /tests and, for a dynamically linked FILE, its shared libraries
 # where ldd finds them.
 rel_initramfs() {
-	local dir=$1 r=$1/root f lib app
+	local dir=$1 r=$1/root
 	shift
-	rm -rf "$r"
-	mkdir -p "$r"/{bin,sbin,usr/bin,usr/sbin,etc,proc,sys,dev,tmp,root,tests,lib64}
-	cp /bin/busybox "$r/bin/busybox"
-	for app in $("$r/bin/busybox" --list-full); do
-		[ -e "$r/$app" ] || ln -s /bin/busybox "$r/$app"
-	done
-	install -m 755 "$TOP/guest/init" "$r/init"
+	guest_root "$r"
 	: >"$r/tests/list"
-	for f in "$@"; do
-		cp "$f" "$r/tests/"
-		ldd "$f" >/dev/null 2>&1 || continue
-		for lib in $(ldd "$f" | grep -o '/[^ ]*'); do
-			mkdir -p "$r$(dirname "$lib")"
-			cp -L "$lib" "$r$lib"
-		done
-	done
-	printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n' >"$r/etc/passwd"
-	printf 'root:x:0:\nnogroup:x:65534:\n' >"$r/etc/group"
-	(cd "$r" && find . | LC_ALL=C sort | cpio -o -H newc --quiet) >"$dir/initramfs.cpio.tmp"
-	mv "$dir/initramfs.cpio.tmp" "$dir/initramfs.cpio"
-	echo "  CPIO    ${dir#"$TOP"/}/initramfs.cpio ($(du -k "$dir/initramfs.cpio" | cut -f1) KiB)"
+	cp "$@" "$r/tests/"
+	guest_libs "$r" "$@"
+	guest_cpio "$dir" "$r"
+}
+
+# rel_bounded WHAT VALUE MAX UNIT: die unless VALUE is a whole number of
+# UNIT from 1 to MAX.
+rel_bounded() {
+	case $2 in
+	'' | *[!0-9]*) die "$1: a whole number of $4, not '$2'" ;;
+	esac
+	if [ "$2" -lt 1 ] || [ "$2" -gt "$3" ]; then
+		die "$1: 1 to $3 $4, not $2"
+	fi
 }
 
 # rel_scan LOG: the kernel reports in a console log, one per line.

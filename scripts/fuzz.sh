@@ -35,12 +35,7 @@ while getopts "k:m:s:" opt; do
 	*) sed -n '16,19s/^# \{0,1\}//p' "$0" >&2; exit 2 ;;
 	esac
 done
-case $minutes in
-'' | *[!0-9]*) die "FUZZ_MINUTES/-m: a whole number of minutes, not '$minutes'" ;;
-esac
-if [ "$minutes" -lt 1 ] || [ "$minutes" -gt $MAX_MINUTES ]; then
-	die "fuzzing time: 1 to $MAX_MINUTES minutes, not $minutes"
-fi
+rel_bounded "FUZZ_MINUTES/-m" "$minutes" $MAX_MINUTES minutes
 [ -f "$kernel" ] || die "kernel $kernel missing: make kernel-debug"
 TRINITY=$(command -v trinity) || die "trinity missing: scripts/deps.sh installs it"
 

@@ -50,24 +50,10 @@ make -s -C "$SELFTESTS/x86" OUTPUT="$G/x86" KHDR_INCLUDES="-isystem $KH" \
 	EXTRA_CFLAGS=-static $(for t in $X86_TESTS; do echo "$G/x86/${t}_64"; done) \
 	>>"$G/selftests.log" 2>&1 || { cat "$G/selftests.log"; die "building the x86 selftests failed"; }
 
-rm -rf "$R"
-mkdir -p "$R"/{bin,sbin,usr/bin,usr/sbin,etc,proc,sys,dev,tmp,root,tests,lib64}
-cp /bin/busybox "$R/bin/busybox"
-for app in $("$R/bin/busybox" --list-full); do
-	[ -e "$R/$app" ] || ln -s /bin/busybox "$R/$app"
-done
-install -m 755 "$TOP/guest/init" "$R/init"
+guest_root "$R"
 cp "$TOP/guest/list" "$R/tests/list"
 cp "$G/bin/pkeys-demo" "$G/bin/sanity" "$G/bin/runtest" "$G/bin/bench" "$G/mm/protection_keys_64" \
 	"$G/mm/pkey_sighandler_tests_64" $(for t in $X86_TESTS; do echo "$G/x86/${t}_64"; done) "$R/tests/"
-# The shared libraries of the dynamically linked test, where ldd finds them.
-for lib in $(ldd "$G/bin/sanity" | grep -o '/[^ ]*'); do
-	mkdir -p "$R$(dirname "$lib")"
-	cp -L "$lib" "$R$lib"
-done
-printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n' >"$R/etc/passwd"
-printf 'root:x:0:\nnogroup:x:65534:\n' >"$R/etc/group"
-
-(cd "$R" && find . | LC_ALL=C sort | cpio -o -H newc --quiet) >"$G/initramfs.cpio.tmp"
-mv "$G/initramfs.cpio.tmp" "$G/initramfs.cpio"
-echo "  CPIO    ${G#"$TOP"/}/initramfs.cpio ($(du -k "$G/initramfs.cpio" | cut -f1) KiB)"
+# The shared libraries of the dynamically linked test.
+guest_libs "$R" "$G/bin/sanity"
+guest_cpio "$G" "$R"

@@ -30,3 +30,40 @@ kernel_version() {
 # Hash paths under the repository relative to it, so that a clone in
 # another directory (CI) reuses the compiler cache.
 export CCACHE_BASEDIR=$TOP
+
+# guest_root ROOT: a fresh guest root file system in ROOT: busybox with its
+# applets, guest/init as /init, users root and nobody (65534).
+guest_root() {
+	local r=$1 app
+	rm -rf "$r"
+	mkdir -p "$r"/{bin,sbin,usr/bin,usr/sbin,etc,proc,sys,dev,tmp,root,tests,lib64}
+	cp /bin/busybox "$r/bin/busybox"
+	for app in $("$r/bin/busybox" --list-full); do
+		[ -e "$r/$app" ] || ln -s /bin/busybox "$r/$app"
+	done
+	install -m 755 "$TOP/guest/init" "$r/init"
+	printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n' >"$r/etc/passwd"
+	printf 'root:x:0:\nnogroup:x:65534:\n' >"$r/etc/group"
+}
+
+# guest_libs ROOT PROGRAM...: the shared libraries of the dynamically
+# linked PROGRAMs into ROOT, where ldd finds them.
+guest_libs() {
+	local r=$1 f lib
+	shift
+	for f in "$@"; do
+		ldd "$f" >/dev/null 2>&1 || continue
+		for lib in $(ldd "$f" | grep -o '/[^ ]*'); do
+			mkdir -p "$r$(dirname "$lib")"
+			cp -L "$lib" "$r$lib"
+		done
+	done
+}
+
+# guest_cpio DIR ROOT: ROOT packed as DIR/initramfs.cpio.
+guest_cpio() {
+	local dir=$1 r=$2
+	(cd "$r" && find . | LC_ALL=C sort | cpio -o -H newc --quiet) >"$dir/initramfs.cpio.tmp"
+	mv "$dir/initramfs.cpio.tmp" "$dir/initramfs.cpio"
+	echo "  CPIO    ${dir#"$TOP"/}/initramfs.cpio ($(du -k "$dir/initramfs.cpio" | cut -f1) KiB)"
+}

@@ -33,12 +33,7 @@ while getopts "k:s:" opt; do
 	*) sed -n '16,19s/^# \{0,1\}//p' "$0" >&2; exit 2 ;;
 	esac
 done
-case $seconds in
-'' | *[!0-9]*) die "STRESS_SECONDS/-s: a whole number of seconds, not '$seconds'" ;;
-esac
-if [ "$seconds" -lt 1 ] || [ "$seconds" -gt $MAX_SECONDS ]; then
-	die "stress time: 1 to $MAX_SECONDS s, not $seconds"
-fi
+rel_bounded "STRESS_SECONDS/-s" "$seconds" $MAX_SECONDS seconds
 [ -f "$kernel" ] || die "kernel $kernel missing: make kernel-debug"
 
 mkdir -p "$S/bin"
