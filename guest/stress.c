@@ -33,7 +33,12 @@
  *   while another thread allocates and frees keys of sessions of its own
  *   and another takes CPU 1 offline and online again.  Rights read back
  *   must be the ones the thread set, and accesses must succeed exactly
- *   when they allow.
+ *   when they allow.  Meanwhile another session runs the interface's
+ *   "kthreads" command back to back: kernel threads, two per CPU, set
+ *   their own rights to its key and check them, and IA32_PKRS, after
+ *   migrations, sleeps, preemption and timer interrupts (whose handlers
+ *   must run with the key closed), with the CPU hotplug going on; the
+ *   kernel counts, and any failed check is a violation.
  *
  * Output: one "stress: COUNTER N" line per counter, a line per violation
  * (the first 50), and "stress: violations N".  Exit status 0 when there
@@ -88,6 +93,11 @@ enum stress_counter {
 	PKS_MIGRATIONS,
 	PKS_SIGNALS,
 	PKS_SESSIONS,
+	PKS_KTHREAD_RUNS,
+	PKS_KTHREAD_RIGHTS,
+	PKS_KTHREAD_ACCESSES,
+	PKS_KTHREAD_MIGRATIONS,
+	PKS_KTHREAD_IRQ_CHECKS,
 	CPU_OFFLINE_ONLINE,
 	VIOLATIONS,
 	NR_COUNTERS
@@ -110,6 +120,11 @@ static const char * const counter_name[NR_COUNTERS] = {
 	[PKS_MIGRATIONS] = "pks_migrations",
 	[PKS_SIGNALS] = "pks_signals",
 	[PKS_SESSIONS] = "pks_sessions",
+	[PKS_KTHREAD_RUNS] = "pks_kthread_runs",
+	[PKS_KTHREAD_RIGHTS] = "pks_kthread_rights",
+	[PKS_KTHREAD_ACCESSES] = "pks_kthread_accesses",
+	[PKS_KTHREAD_MIGRATIONS] = "pks_kthread_migrations",
+	[PKS_KTHREAD_IRQ_CHECKS] = "pks_kthread_irq_checks",
 	[CPU_OFFLINE_ONLINE] = "cpu_offline_online",
 	[VIOLATIONS] = "violations",
 };
@@ -121,9 +136,14 @@ struct stress_counts {
 
 static struct stress_counts *counts;
 
+static unsigned long add(enum stress_counter c, unsigned long n)
+{
+	return __atomic_fetch_add(&counts->n[c], n, __ATOMIC_RELAXED);
+}
+
 static unsigned long inc(enum stress_counter c)
 {
-	return __atomic_fetch_add(&counts->n[c], 1, __ATOMIC_RELAXED);
+	return add(c, 1);
 }
 
 static int stopping(void)
@@ -762,6 +782,59 @@ static void *pks_churn_fn(void *arg)
 	return NULL;
 }
 
+/*
+ * A session of its own whose kernel threads take and drop rights ("kthreads",
+ * one second at a time); the kernel's counts are added at the end.
+ */
+static void *pks_kthreads_fn(void *arg)
+{
+	static const struct {
+		const char *field;
+		enum stress_counter counter;
+	} fields[] = {
+		{ "kthreads=", PKS_KTHREAD_RUNS },
+		{ "kthread_rights=", PKS_KTHREAD_RIGHTS },
+		{ "kthread_accesses=", PKS_KTHREAD_ACCESSES },
+		{ "kthread_migrations=", PKS_KTHREAD_MIGRATIONS },
+		{ "kthread_irq_checks=", PKS_KTHREAD_IRQ_CHECKS },
+	};
+	char line[256], *p;
+	unsigned int i;
+	ssize_t n;
+	int fd, e;
+
+	fd = open(PKS_TEST_FILE, O_RDWR);
+	if (fd < 0) {
+		violation("open %s: %s", PKS_TEST_FILE, strerror(errno));
+		return NULL;
+	}
+	/* The churn thread may hold the last keys for a moment. */
+	while ((e = pks_cmd(fd, "alloc")) == ENOSPC && !stopping())
+		usleep(1000);
+	if (e) {
+		if (!stopping())
+			violation("PKS kthreads: alloc: %s", strerror(e));
+		close(fd);
+		return NULL;
+	}
+	while (!stopping()) {
+		e = pks_cmd(fd, "kthreads 1000");
+		if (e == EIO)
+			violation("PKS kthreads: a kernel thread's check failed (see the kernel log)");
+		else if (e)
+			violation("PKS kthreads: %s", strerror(e));
+	}
+	n = pread(fd, line, sizeof(line) - 1, 0);
+	line[n > 0 ? n : 0] = '\0';
+	for (i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
+		p = strstr(line, fields[i].field);
+		if (p)
+			add(fields[i].counter, strtoul(p + strlen(fields[i].field), NULL, 10));
+	}
+	close(fd);
+	return NULL;
+}
+
 static int write_str(const char *path, const char *s)
 {
 	int fd = open(path, O_WRONLY), ret = -1;
@@ -794,7 +867,7 @@ static void *pks_hotplug_fn(void *arg)
 
 static void pks_process(void)
 {
-	pthread_t t[PKS_THREADS], churn, hotplug;
+	pthread_t t[PKS_THREADS], churn, kthreads, hotplug;
 	int i, e, hot;
 
 	pks_fd = open(PKS_TEST_FILE, O_RDWR);
@@ -812,6 +885,7 @@ static void pks_process(void)
 	for (i = 0; i < PKS_THREADS; i++)
 		pthread_create(&t[i], NULL, pks_thread_fn, (void *)(intptr_t)i);
 	pthread_create(&churn, NULL, pks_churn_fn, NULL);
+	pthread_create(&kthreads, NULL, pks_kthreads_fn, NULL);
 	if (hot)
 		pthread_create(&hotplug, NULL, pks_hotplug_fn, NULL);
 	rnd_seed(getpid());
@@ -825,6 +899,7 @@ static void pks_process(void)
 	for (i = 0; i < PKS_THREADS; i++)
 		pthread_join(t[i], NULL);
 	pthread_join(churn, NULL);
+	pthread_join(kthreads, NULL);
 	if (hot) {
 		pthread_join(hotplug, NULL);
 		write_str(CPU1_ONLINE, "1");

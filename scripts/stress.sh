@@ -6,9 +6,10 @@
 # switching, allocating, attaching and freeing user keys while forking
 # and taking signals (each thread's PKRU must stay exactly what it set),
 # strict mode (no key freed while a mapping carries it, checked against
-# /proc/self/smaps and /proc/self/status), and threads taking and
-# dropping PKS rights through /sys/kernel/debug/x86/pks_test while CPU 1
-# goes offline and online (the rights read back must be the thread's).
+# /proc/self/smaps and /proc/self/status), and user threads and kernel
+# threads (pks_test's "kthreads") taking and dropping PKS rights while
+# they migrate, sleep, are preempted and interrupted and CPU 1 goes
+# offline and online (the rights read back must be the thread's).
 # Any violation, kernel warning, BUG, lockdep, KASAN or oops report fails
 # the run; the console log stays in build/stress/console.log.  Writes the
 # stress section of build/reliability/summary.md.
