@@ -465,7 +465,8 @@ int main(int argc, char **argv)
 	};
 	static const char *const pgtable[] = {
 		"blocks", "block_pages", "tables_keyed", "tables_keyed_peak",
-		"tables_untagged", "blocks_grown", "blocks_released", "violations", NULL
+		"tables_untagged", "blocks_grown", "blocks_released", "kernel_tables_adopted",
+		"kernel_tables_left_untagged", "violations", NULL
 	};
 	struct sigaction sa = { .sa_handler = on_usr1 };
 	int only_interrupt;

@@ -223,6 +223,17 @@ def memory(runs):
                 f"not in use; {m.get('tables_untagged')} tables untagged, "
                 f"{m.get('blocks_grown')} blocks grown, {m.get('blocks_released')} released, "
                 f"{m.get('violations')} refused writes"]
+    if "kernel_tables_adopted" in m:
+        split = {}
+        for k in ("series-icount", "pgtable-icount"):
+            split[k] = runs[k][2].get("DirectMap4k")
+        extra = ""
+        if None not in split.values():
+            # Each 2 MiB page split into 4 KiB ones adds 2048 kB of DirectMap4k.
+            extra = (f"; DirectMap4k {split['pgtable-icount'] - split['series-icount']:+} kB "
+                     f"against the series with pks_pgtable=off")
+        out += ["", f"the kernel's boot-time tables: {m['kernel_tables_adopted']} tagged in place, "
+                f"{m.get('kernel_tables_left_untagged')} left untagged{extra}"]
     return [f"    {line}" if line else line for line in out]
 
 
