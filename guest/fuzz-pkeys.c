@@ -337,6 +337,8 @@ static void worker(__u64 seed)
 {
 	pthread_t t;
 
+	/* Its children with it: kill_workers() ends the group. */
+	setpgid(0, 0);
 	set_handlers();
 	if (mmap(ARENA, ARENA_SIZE, PROT_READ | PROT_WRITE,
 		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0) != ARENA) {
@@ -352,14 +354,20 @@ static void worker(__u64 seed)
 #define MAX_WORKERS	16
 static pid_t worker_pid[MAX_WORKERS];
 
-/* At the deadline and a grace period: end the workers, stuck or not. */
+/*
+ * At the deadline and a grace period: end the workers, stuck or not, and
+ * their children (each worker leads a process group).  One still running
+ * after this never returned to user space.
+ */
 static void kill_workers(int sig)
 {
 	int i;
 
 	for (i = 0; i < MAX_WORKERS; i++)
-		if (worker_pid[i] > 0)
+		if (worker_pid[i] > 0) {
+			kill(-worker_pid[i], SIGKILL);
 			kill(worker_pid[i], SIGKILL);
+		}
 }
 
 static void start_worker(int i, __u64 seed)
@@ -396,7 +404,7 @@ int main(int argc, char **argv)
 	       (unsigned long long)seed);
 	fflush(stdout);
 
-	/* kill(0, ...) of the workers reaches this group only, and not this process. */
+	/* A group of its own; each worker leads another, which its kill(0, ...) reaches. */
 	setpgid(0, 0);
 	signal(SIGUSR1, SIG_IGN);
 	signal(SIGUSR2, SIG_IGN);
