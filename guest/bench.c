@@ -67,11 +67,21 @@ static void report(const char *name, double *v)
 }
 
 /* Median per-operation cost of @fn(@iters, @arg), which runs @iters operations. */
+/* "./bench NAME": only the figure NAME (a profile of one figure). */
+static const char *only;
+
+static int wanted(const char *name)
+{
+	return !only || !strcmp(only, name);
+}
+
 static void measure(const char *name, void (*fn)(long iters, void *arg), long iters, void *arg)
 {
 	double v[REPEATS], t0;
 	int r;
 
+	if (!wanted(name))
+		return;
 	fn(iters / 10 + 1, arg);	/* warm up */
 	for (r = 0; r < REPEATS; r++) {
 		t0 = now_ns();
@@ -123,6 +133,9 @@ static void measure_context_switch(void)
 	long n = 5000;
 	int r;
 
+	if (!wanted("context_switch"))
+		return;
+
 	for (r = 0; r < REPEATS; r++) {
 		t0 = now_ns();
 		do_pipe_pingpong(n, NULL);
@@ -138,6 +151,9 @@ static void measure_page_fault(void)
 	long n = 2000, i;
 	char *p;
 	int r;
+
+	if (!wanted("page_fault"))
+		return;
 
 	for (r = 0; r < REPEATS; r++) {
 		p = mmap(NULL, n * page_size, PROT_READ | PROT_WRITE,
@@ -197,6 +213,9 @@ static void measure_interrupt(void)
 	double v[REPEATS], t0, t;
 	long n = 50000000, i0, irqs;
 	int r;
+
+	if (!wanted("interrupt"))
+		return;
 
 	for (r = 0; r < REPEATS; r++) {
 		long left = n;
@@ -469,12 +488,12 @@ int main(int argc, char **argv)
 		"kernel_tables_left_untagged", "violations", NULL
 	};
 	struct sigaction sa = { .sa_handler = on_usr1 };
-	int only_interrupt;
 	cpu_set_t one;
 
 	if (argc > 1 && !strcmp(argv[1], "--exit"))
 		return 0;	/* the program do_exec() runs */
-	only_interrupt = argc > 1 && !strcmp(argv[1], "interrupt");
+	if (argc > 1)
+		only = argv[1];
 
 	page_size = sysconf(_SC_PAGESIZE);
 	CPU_ZERO(&one);
@@ -483,7 +502,7 @@ int main(int argc, char **argv)
 		perror("sched_setaffinity");
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	sigaction(SIGUSR1, &sa, NULL);
-	if (only_interrupt) {
+	if (only && !strcmp(only, "interrupt")) {
 		/* A short boot of scripts/bench.sh for this figure alone. */
 		measure_interrupt();
 		printf("bench done\n");
@@ -491,7 +510,7 @@ int main(int argc, char **argv)
 	}
 
 	measure("fork_exit_wait", do_fork, 300, NULL);
-	{
+	if (wanted("fork_exit_wait")) {
 		long v0 = ctxt_switches(), n = 300;
 
 		do_fork(n, NULL);
@@ -508,7 +527,8 @@ int main(int argc, char **argv)
 	measure_fork_cow();
 	measure("signal", do_signal, 5000, NULL);
 	run_pku();
-	run_kernel();
+	if (!only)
+		run_kernel();
 	report_mem("/proc/meminfo", meminfo);
 	report_mem("/sys/kernel/debug/x86/pks_pgtable", pgtable);
 	printf("bench done\n");

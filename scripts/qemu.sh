@@ -21,6 +21,7 @@
 #   -I           deterministic instruction counts: -icount shift=0,sleep=off
 #                (guest time advances 1 ns per guest instruction)
 #   -q           quiet: console only into the log, not on the terminal
+#   -P PLUGIN    load a TCG plugin (QEMU -plugin PLUGIN), e.g. a profiler
 #
 # Exit status: the guest's ("pkeys-harness: exit N" on its console), or 1
 # when the guest crashed, hung or overran its time limit (the console log
@@ -36,10 +37,11 @@ dir=$B/run
 limit=300
 append=""
 cpus=2
+plugin=()
 icount=""
 quiet=""
 
-while getopts "k:i:c:m:d:t:a:n:Iq" opt; do
+while getopts "k:i:c:m:d:t:a:n:IqP:" opt; do
 	case $opt in
 	k) kernel=$OPTARG ;;
 	i) initrd=$OPTARG ;;
@@ -50,8 +52,9 @@ while getopts "k:i:c:m:d:t:a:n:Iq" opt; do
 	a) append=$OPTARG ;;
 	n) cpus=$OPTARG ;;
 	I) icount="-icount shift=0,sleep=off" ;;
+	P) plugin=(-plugin "$OPTARG") ;;
 	q) quiet=1 ;;
-	*) sed -n '7,22s/^# \{0,1\}//p' "$0" >&2; exit 2 ;;
+	*) sed -n '7,23s/^# \{0,1\}//p' "$0" >&2; exit 2 ;;
 	esac
 done
 
@@ -67,7 +70,7 @@ cmdline="$cmdline $append"
 
 # shellcheck disable=SC2206
 qemu=(qemu-system-x86_64 -machine pc -accel tcg -cpu "$cpu" -smp "$cpus,sockets=$cpus" -m 1G
-	-kernel "$kernel" -initrd "$initrd" -append "$cmdline" -no-reboot $icount)
+	-kernel "$kernel" -initrd "$initrd" -append "$cmdline" -no-reboot $icount "${plugin[@]}")
 
 case $mode in
 shell)
@@ -87,10 +90,11 @@ check | violate | fuzz | stress)
 esac
 pid=$!
 
-# Wait for QEMU, up to the time limit.
-SECONDS=0
+# Wait for QEMU, up to the time limit: counted in seconds slept, not on
+# the clock, which was seen to jump.
+waited=0
 while kill -0 $pid 2>/dev/null; do
-	if [ $SECONDS -ge "$limit" ]; then
+	if [ $waited -ge "$limit" ]; then
 		pkill -P $pid 2>/dev/null || true
 		kill $pid 2>/dev/null || true
 		wait $pid 2>/dev/null || true
@@ -98,6 +102,7 @@ while kill -0 $pid 2>/dev/null; do
 		exit 1
 	fi
 	sleep 1
+	waited=$((waited + 1))
 done
 wait $pid || true
 
