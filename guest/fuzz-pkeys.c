@@ -353,21 +353,25 @@ static void worker(__u64 seed)
 
 #define MAX_WORKERS	16
 static pid_t worker_pid[MAX_WORKERS];
+/* Every worker ever started: each led a process group of its own. */
+#define MAX_GROUPS	65536
+static pid_t group[MAX_GROUPS];
+static unsigned int groups;
 
 /*
  * At the deadline and a grace period: end the workers, stuck or not, and
- * their children (each worker leads a process group).  One still running
- * after this never returned to user space.
+ * their children, also the children of workers that died before (each
+ * worker leads a process group).  One still running after this never
+ * returned to user space.
  */
 static void kill_workers(int sig)
 {
-	int i;
+	unsigned int i;
 
-	for (i = 0; i < MAX_WORKERS; i++)
-		if (worker_pid[i] > 0) {
-			kill(-worker_pid[i], SIGKILL);
-			kill(worker_pid[i], SIGKILL);
-		}
+	for (i = 0; i < groups; i++) {
+		kill(-group[i], SIGKILL);
+		kill(group[i], SIGKILL);
+	}
 }
 
 static void start_worker(int i, __u64 seed)
@@ -377,6 +381,8 @@ static void start_worker(int i, __u64 seed)
 	if (pid == 0)
 		worker(seed);
 	worker_pid[i] = pid;
+	if (pid > 0 && groups < MAX_GROUPS)
+		group[groups++] = pid;
 }
 
 int main(int argc, char **argv)
