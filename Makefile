@@ -9,7 +9,7 @@ S := scripts
 
 .DEFAULT_GOAL := help
 .PHONY: help run shell check tree tree-reset export kernel kernel-debug guest \
-	bisect bench fuzz stress deps clean
+	bisect bench profile fuzz stress deps clean
 
 help:
 	@echo "make run           build the patched kernel, boot it under QEMU -cpu max, demonstrate keys"
@@ -19,6 +19,7 @@ help:
 	@echo "make tree-reset    apply the series to the base again, dropping the tree's commits"
 	@echo "make export        rewrite patches/ and patches/series from build/linux"
 	@echo "make bench         the series against the base in guest instruction counts, with budgets"
+	@echo "make profile       one bench figure by kernel function, base against series (FIGURE=exec COMPARE=series|pgtable)"
 	@echo "make fuzz          trinity and fuzz-pkeys against the debug kernel as an unprivileged user (FUZZ_MINUTES=10)"
 	@echo "make stress        user and supervisor keys under threads, forks, signals, CPU hotplug (STRESS_SECONDS=180)"
 	@echo "make bisect        build every step of the series (x86_64; arm64/powerpc files it touches)"
@@ -60,6 +61,13 @@ bisect: tree
 
 bench: deps
 	@$(S)/bench.sh
+
+# Where a figure's instructions go, by kernel function (FIGURE=exec,
+# COMPARE=series: base against series, or pgtable: off against keyed).
+FIGURE ?= exec
+COMPARE ?= series
+profile: deps
+	@$(S)/profile.sh -c $(COMPARE) $(FIGURE)
 
 # The long reliability runs, outside make check; both boot the debug kernel.
 FUZZ_MINUTES ?= 10

@@ -66,8 +66,10 @@ static void report(const char *name, double *v)
 	fflush(stdout);
 }
 
-/* Median per-operation cost of @fn(@iters, @arg), which runs @iters operations. */
-/* "./bench NAME": only the figure NAME (a profile of one figure). */
+/*
+ * "./bench NAME": only the figure NAME, or "kernel" for the kernel's
+ * (a profile of one figure: pkeys_bench=NAME on the kernel command line).
+ */
 static const char *only;
 
 static int wanted(const char *name)
@@ -75,6 +77,7 @@ static int wanted(const char *name)
 	return !only || !strcmp(only, name);
 }
 
+/* Median per-operation cost of @fn(@iters, @arg), which runs @iters operations. */
 static void measure(const char *name, void (*fn)(long iters, void *arg), long iters, void *arg)
 {
 	double v[REPEATS], t0;
@@ -89,6 +92,8 @@ static void measure(const char *name, void (*fn)(long iters, void *arg), long it
 		v[r] = (now_ns() - t0) / iters;
 	}
 	report(name, v);
+	/* For make profile, which counts the whole boot. */
+	printf("# %s: %ld operations in all\n", name, iters / 10 + 1 + REPEATS * iters);
 }
 
 static void do_getppid(long n, void *arg)
@@ -142,6 +147,7 @@ static void measure_context_switch(void)
 		v[r] = (now_ns() - t0) / (2.0 * n);
 	}
 	report("context_switch", v);
+	printf("# context_switch: %ld operations in all\n", REPEATS * 2 * n);
 }
 
 /* Touch @n fresh anonymous pages; only the touching is timed. */
@@ -168,6 +174,7 @@ static void measure_page_fault(void)
 		munmap(p, n * page_size);
 	}
 	report("page_fault", v);
+	printf("# page_fault: %ld operations in all\n", REPEATS * n);
 }
 
 /* Interrupts this CPU took so far: the sum of its column of /proc/interrupts. */
@@ -211,7 +218,7 @@ static long interrupts_on(int cpu)
 static void measure_interrupt(void)
 {
 	double v[REPEATS], t0, t;
-	long n = 50000000, i0, irqs;
+	long n = 50000000, i0, irqs, all = 0;
 	int r;
 
 	if (!wanted("interrupt"))
@@ -226,8 +233,10 @@ static void measure_interrupt(void)
 		t = now_ns() - t0;
 		irqs = interrupts_on(0) - i0;
 		v[r] = irqs > 0 ? (t - 2.0 * n) / irqs : -1;
+		all += irqs;
 	}
 	report("interrupt", v);
+	printf("# interrupt: %ld operations in all\n", all);
 }
 
 /* Context switches of this process so far, voluntary or not. */
@@ -527,7 +536,7 @@ int main(int argc, char **argv)
 	measure_fork_cow();
 	measure("signal", do_signal, 5000, NULL);
 	run_pku();
-	if (!only)
+	if (wanted("kernel"))
 		run_kernel();
 	report_mem("/proc/meminfo", meminfo);
 	report_mem("/sys/kernel/debug/x86/pks_pgtable", pgtable);

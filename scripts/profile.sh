@@ -1,0 +1,73 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# make profile: where the instructions of one make bench figure go, by
+# kernel function, the series against the base.  Boots the kernels of make
+# bench under -icount with a TCG plugin (scripts/tbprof/tbprof.c) that
+# counts the kernel instructions of every translation block, runs only the
+# figure (guest/bench.c NAME), and lists the functions whose counts differ
+# most, per operation of the figure, with the figure itself.  The counts
+# cover the whole boot: boot-time functions (alternatives, early page
+# tables) show up as noise in the list, the figure's own path by name.
+#
+# Usage: scripts/profile.sh [-c series|pgtable] [-n LINES] FIGURE
+#   FIGURE       a figure of make bench (exec, fork_exit_wait, interrupt,
+#                ...), or "kernel" for the kernel's figures in all
+#   -c series    the base against the series with pks_pgtable=off (default)
+#   -c pgtable   the series with pks_pgtable=off against it with page
+#                tables under their key
+#   -n LINES     functions to list (default 30)
+# Writes build/profile/FIGURE-{base,series,pgtable}.txt (address counts)
+# and FIGURE-COMPARISON.md (the list).
+set -eu
+. "$(dirname "$0")/lib.sh"
+
+D=$B/profile
+compare=series
+lines=30
+while getopts "c:n:" opt; do
+	case $opt in
+	c) compare=$OPTARG ;;
+	n) lines=$OPTARG ;;
+	*) sed -n '14,22s/^# \{0,1\}//p' "$0" >&2; exit 2 ;;
+	esac
+done
+shift $((OPTIND - 1))
+[ $# = 1 ] || { sed -n '14,22s/^# \{0,1\}//p' "$0" >&2; exit 2; }
+figure=$1
+case $figure in *[!a-z_]*) die "figure names are lower case letters and _: $figure" ;; esac
+case $compare in series | pgtable) ;; *) die "-c series or -c pgtable, not $compare" ;; esac
+
+mkdir -p "$D"
+gcc -O2 -Wall -shared -fPIC -o "$D/tbprof.so" "$TOP/scripts/tbprof/tbprof.c"
+base=$("$TOP/scripts/base.sh")
+"$TOP/scripts/tree.sh" sync
+"$TOP/scripts/kernel.sh" -f normal bzImage >"$D/kernel-series.log" 2>&1 ||
+	die "series kernel build failed: $D/kernel-series.log"
+"$TOP/scripts/kernel.sh" -f normal -l -s "$base" -o "$B/bench/kernel-base" bzImage \
+	>"$D/kernel-base.log" 2>&1 || die "base kernel build failed: $D/kernel-base.log"
+"$TOP/scripts/guest.sh" >/dev/null
+
+# run NAME KERNEL_DIR [KERNEL ARGS]: one boot of the figure under the plugin.
+run() {
+	local name=$1 kdir=$2
+	shift 2
+	"$TOP/scripts/qemu.sh" -q -m bench -c max -n 1 -I -t 900 -k "$kdir/arch/x86/boot/bzImage" \
+		-d "$D/$figure-$name" -a "kunit.enable=0 pkeys_bench=$figure $*" \
+		-P "$D/tbprof.so,out=$D/$figure-$name.txt" 2>/dev/null ||
+		die "the $name boot failed: $D/$figure-$name/console.log"
+	grep -q '^bench done' "$D/$figure-$name/console.log" ||
+		die "no 'bench done' in $D/$figure-$name/console.log"
+}
+
+if [ "$compare" = series ]; then
+	run base "$B/bench/kernel-base"
+	run series "$B/kernel" pks_pgtable=off
+	set -- base "$B/bench/kernel-base" series "$B/kernel"
+else
+	run series "$B/kernel" pks_pgtable=off
+	run pgtable "$B/kernel"
+	set -- series "$B/kernel" pgtable "$B/kernel"
+fi
+python3 "$TOP/scripts/profile-report.py" -n "$lines" "$D" "$figure" "$@" |
+	tee "$D/$figure-$compare.md"
