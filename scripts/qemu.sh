@@ -77,7 +77,11 @@ shell)
 	exec "${qemu[@]}" -nographic -serial mon:stdio
 	;;
 check | violate | fuzz | stress)
-	"${qemu[@]}" -display none -monitor none -serial "file:$log" \
+	# A monitor on a socket, for a guest that hangs: info registers -a
+	# shows where each vCPU is, gdbserver opens a gdb stub.
+	rm -f "$dir/monitor.sock"
+	"${qemu[@]}" -display none -monitor "unix:$dir/monitor.sock,server=on,wait=off" \
+		-serial "file:$log" \
 		-serial "file:$dir/results.ktap" </dev/null &
 	;;
 *)
