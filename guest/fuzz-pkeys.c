@@ -352,11 +352,15 @@ static void worker(__u64 seed)
 }
 
 #define MAX_WORKERS	16
+/* After the deadline, the time the workers get to end before the kill. */
+#define GRACE_SECONDS	30
 static pid_t worker_pid[MAX_WORKERS];
 /* Every worker ever started: each led a process group of its own. */
 #define MAX_GROUPS	65536
 static pid_t group[MAX_GROUPS];
 static unsigned int groups;
+/* Groups that still had a process at the kill: each one hung. */
+static volatile unsigned int groups_left;
 
 /*
  * At the deadline and a grace period: end the workers, stuck or not, and
@@ -369,7 +373,8 @@ static void kill_workers(int sig)
 	unsigned int i;
 
 	for (i = 0; i < groups; i++) {
-		kill(-group[i], SIGKILL);
+		if (!kill(-group[i], SIGKILL))
+			groups_left++;
 		kill(group[i], SIGKILL);
 	}
 }
@@ -417,7 +422,7 @@ int main(int argc, char **argv)
 	/* Orphans of dead workers come here to be reaped. */
 	prctl(PR_SET_CHILD_SUBREAPER, 1);
 	signal(SIGALRM, kill_workers);
-	alarm(seconds + 30);
+	alarm(seconds + GRACE_SECONDS);
 	for (i = 0; i < workers; i++)
 		start_worker(i, seed + i * 1000003ULL);
 	/* Replace the workers that die, until the deadline. */
@@ -437,5 +442,9 @@ int main(int argc, char **argv)
 	       counts->syscalls, counts->wrpkru, counts->faults, counts->forks,
 	       counts->threads);
 	printf(" signals %lu respawns %lu\n", counts->signals, respawns);
+	/* What the kill ended came back to user space: hung there, or slept. */
+	if (groups_left)
+		printf("fuzz-pkeys: %u process groups still had processes %d s after the end; killed\n",
+		       groups_left, GRACE_SECONDS);
 	return 0;
 }

@@ -100,6 +100,10 @@ problems=""
 	echo "| verdict | $verdict |"
 	echo
 	echo "fuzz-pkeys: \`${pk_line#fuzz-pkeys: }\`"
+	# Processes still there after the grace period, which SIGKILL then
+	# ended: they came back to user space (a fuzzer process that loops,
+	# or sleeps), unlike the hung ones above.
+	grep -a '^fuzz-pkeys: .* process groups still had' "$log" | sed 's/^/\n/' || true
 	echo
 	echo "Trinity per system call (attempted / succeeded / failed):"
 	echo
@@ -125,6 +129,7 @@ problems=""
 rel_summary fuzz "$F/summary.md"
 
 echo "fuzz: $trinity_n trinity syscalls + $pk_n fuzz-pkeys syscalls in $minutes min ($took s with boot), $nreports kernel warnings: $verdict"
+grep -a '^fuzz-pkeys: .* process groups still had' "$log" || true
 if [ "$verdict" != ok ]; then
 	[ -z "$hangs" ] || echo "$hangs" | head -n 60 >&2
 	[ -z "$reports" ] || echo "$reports" | head -n 40 >&2
