@@ -78,9 +78,10 @@ shell)
 	;;
 check | violate | fuzz | stress)
 	# A monitor on a socket, for a guest that hangs: info registers -a
-	# shows where each vCPU is, gdbserver opens a gdb stub.
+	# shows where each vCPU is, gdbserver opens a gdb stub.  QEMU takes
+	# a comma in the path doubled (the check guests' -cpu is in theirs).
 	rm -f "$dir/monitor.sock"
-	"${qemu[@]}" -display none -monitor "unix:$dir/monitor.sock,server=on,wait=off" \
+	"${qemu[@]}" -display none -monitor "unix:${dir//,/,,}/monitor.sock,server=on,wait=off" \
 		-serial "file:$log" \
 		-serial "file:$dir/results.ktap" </dev/null &
 	;;
