@@ -61,7 +61,15 @@ static struct fuzz_counts *counts;
 static time_t deadline;
 
 static __thread __u64 rnd_state;
-static __thread sigjmp_buf touch_env;
+/*
+ * The innermost touch under way in this thread: a SIGUSR handler can
+ * touch while a fault of the thread's own touch is being handled (its
+ * SIGSEGV handler does not block them), and each touch must come back to
+ * its own frame.  One buffer for both let the SIGSEGV handler jump into
+ * the SIGUSR handler's frame after it had returned: a process looped
+ * through siglongjmp() and rt_sigreturn() with a stale frame forever.
+ */
+static __thread sigjmp_buf *touch_env;
 static __thread atomic_int touching;
 static int in_child;	/* a forked child: no fork(), no new thread */
 
@@ -136,10 +144,10 @@ static void segv_handler(int sig, siginfo_t *si, void *uc)
 	if (touching) {
 		touching = 0;
 		count(&counts->faults);
-		siglongjmp(touch_env, 1);
+		siglongjmp(*touch_env, 1);
 	}
 	/* A fault outside a deliberate touch: let the worker die of it. */
-	signal(SIGSEGV, SIG_DFL);
+	signal(sig, SIG_DFL);
 }
 
 static void usr_handler(int sig, siginfo_t *si, void *uc)
@@ -149,10 +157,14 @@ static void usr_handler(int sig, siginfo_t *si, void *uc)
 	/* Under the init PKRU or inherited rights: a touch may fault. */
 	count(&counts->signals);
 	if (!rnd_below(4) && !touching) {
+		sigjmp_buf env, *outer = touch_env;
+
+		touch_env = &env;
 		touching = 1;
-		if (!sigsetjmp(touch_env, 1))
+		if (!sigsetjmp(env, 1))
 			__atomic_load_n(p, __ATOMIC_RELAXED);
 		touching = 0;
+		touch_env = outer;
 	}
 }
 
@@ -173,9 +185,11 @@ static void set_handlers(void)
 static void touch(void)
 {
 	char *p = ARENA + rnd_below(ARENA_SIZE);
+	sigjmp_buf env;
 
+	touch_env = &env;
 	touching = 1;
-	if (!sigsetjmp(touch_env, 1)) {
+	if (!sigsetjmp(env, 1)) {
 		if (rnd() & 1)
 			__atomic_store_n(p, 1, __ATOMIC_RELAXED);
 		else
