@@ -18,9 +18,14 @@
 #                tables under their key
 #   -n LINES     functions to list (default 30)
 # Writes build/profile/FIGURE-{base,series,pgtable}.txt (address counts)
-# and FIGURE-COMPARISON.md (the list).
+# and FIGURE-series.md or FIGURE-pgtable.md (the list).
 set -eu
 . "$(dirname "$0")/lib.sh"
+
+usage() {
+	sed -n '13,22s/^# \{0,1\}//p' "$0" >&2
+	exit 2
+}
 
 D=$B/profile
 compare=series
@@ -29,11 +34,11 @@ while getopts "c:n:" opt; do
 	case $opt in
 	c) compare=$OPTARG ;;
 	n) lines=$OPTARG ;;
-	*) sed -n '14,22s/^# \{0,1\}//p' "$0" >&2; exit 2 ;;
+	*) usage ;;
 	esac
 done
 shift $((OPTIND - 1))
-[ $# = 1 ] || { sed -n '14,22s/^# \{0,1\}//p' "$0" >&2; exit 2; }
+[ $# = 1 ] || usage
 figure=$1
 case $figure in *[!a-z_]*) die "figure names are lower case letters and _: $figure" ;; esac
 case $compare in series | pgtable) ;; *) die "-c series or -c pgtable, not $compare" ;; esac
