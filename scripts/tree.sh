@@ -39,7 +39,9 @@ series() {
 cover_to_description() {
 	[ -f "$COVER" ] || return 0
 	awk '
-		!body && /^Subject: / { sub(/^Subject: (\[[^]]*\] )?/, ""); subj = $0; next }
+		!body && /^Subject: / { sub(/^Subject: (\[[^]]*\] )?/, ""); subj = $0; insubj = 1; next }
+		!body && insubj && /^ / { subj = subj $0; next }
+		!body { insubj = 0 }
 		!body && /^$/ { body = 1; print subj; print ""; next }
 		body && /^[^ ].* \([0-9]+\):$/ { exit }
 		body { print }
@@ -140,6 +142,9 @@ export_series() {
 		die "new files in $TREE are in no commit (the base's .gitignore ignores them; git add -f): $(ignored_new_files | tr '\n' ' ')"
 	n=$(git_tree rev-list --count base..HEAD)
 	[ "$n" -gt 0 ] || die "no commits between base and HEAD in $TREE"
+	# A tree whose series stopped half-way (make rebase) has no
+	# description yet: take it from the committed cover letter.
+	git_tree config branch.main.description >/dev/null || cover_to_description
 	tmp=$(mktemp -d)  # global: the EXIT trap needs it
 	trap 'rm -rf "$tmp"' EXIT
 	git_tree format-patch -q --zero-commit --no-signature --cover-letter \
