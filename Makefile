@@ -8,7 +8,10 @@ SHELL := /bin/bash
 S := scripts
 
 .DEFAULT_GOAL := help
-.PHONY: help run shell check tree tree-reset export kernel kernel-debug guest \
+
+# BASE=DIR: the series on a kernel tree of the user's (scripts/base.sh).
+export BASE
+.PHONY: help run shell check tree tree-reset export rebase kernel kernel-debug guest \
 	bisect bench profile fuzz stress deps clean
 
 help:
@@ -18,6 +21,7 @@ help:
 	@echo "make tree          build/linux: git tree of the base with the series as commits"
 	@echo "make tree-reset    apply the series to the base again, dropping the tree's commits"
 	@echo "make export        rewrite patches/ and patches/series from build/linux"
+	@echo "make rebase        carry the series over to the installed base (stops at a conflict), export, record base-version"
 	@echo "make bench         the series against the base in guest instruction counts, with budgets"
 	@echo "make profile       one bench figure by kernel function, base against series (FIGURE=exec COMPARE=series|pgtable)"
 	@echo "make fuzz          trinity and fuzz-pkeys against the debug kernel as an unprivileged user (FUZZ_MINUTES=10)"
@@ -25,6 +29,7 @@ help:
 	@echo "make bisect        build every step of the series (x86_64; arm64/powerpc files it touches)"
 	@echo "make kernel | kernel-debug | guest   build one part"
 	@echo "make clean         remove build/"
+	@echo "BASE=DIR           (any target) a 6.12.y kernel tree or checkout instead of Debian's linux-source-6.12"
 
 deps:
 	@$(S)/deps.sh
@@ -37,6 +42,9 @@ tree-reset: deps
 
 export:
 	@$(S)/tree.sh export
+
+rebase: deps
+	@$(S)/tree.sh rebase
 
 kernel: tree
 	@$(S)/kernel.sh -f normal bzImage headers

@@ -11,6 +11,15 @@
 #   docs     kernel-doc -Wall on the C files the series touches, and the
 #            Sphinx books of the Documentation it touches: no new warning
 #   apply    the series applies to the pristine base with no fuzz, no offset
+#            (on the base recorded in base-version; on a newer one, or
+#            BASE=DIR, offsets and fuzz are reported and a refused hunk fails)
+#   collisions  no number the series allocates (CPU feature and bug bits,
+#            prctl options, MMF bits, pkey_alloc flags, MSRs, CR4 bits,
+#            syscalls, Kconfig symbols, boot parameters) is one the tree
+#            already uses (scripts/collisions.py)
+#   harness  the harness's own tests (scripts/test-harness.sh): the
+#            collision check catches planted collisions, and a synthetic
+#            newer base drives the drift, conflict and rebase paths
 #   build    the normal and debug kernels and the guest userspace
 #   W=1      the .c files the series touches build with W=1 and no warning
 #            the base did not already have
@@ -89,8 +98,10 @@ st_base() {
 }
 
 st_tree() {
+	local drift
 	"$TOP/scripts/tree.sh" sync || return 1
-	echo "base + $(git -C "$TREE" rev-list --count base..HEAD) patches at $TREE"
+	drift=$(cut -d: -f1 "$TREE/.git/pkeys-drift" 2>/dev/null | sort -u | wc -l)
+	echo "base + $(git -C "$TREE" rev-list --count base..HEAD) patches at $TREE$([ "$drift" = 0 ] || echo "; $drift patches drifted (offset/fuzz)")"
 }
 
 series() {
@@ -166,10 +177,12 @@ st_docs() {
 }
 
 # Apply the series with GNU patch to a copy of the files it touches in the
-# pristine base; any offset, fuzz or failure is reported.
+# pristine base; any offset, fuzz or failure is reported.  On the recorded
+# base each fails the stage; on another, only a hunk that does not apply.
 st_apply() {
-	local src work p out bad=0 f
+	local src work p out bad=0 f strict=1 drift=0
 	src=$("$TOP/scripts/base.sh" 2>/dev/null) || return 1
+	"$TOP/scripts/base.sh" -s || strict=0
 	work=$C/apply
 	rm -rf "$work"
 	mkdir -p "$work"
@@ -178,15 +191,43 @@ st_apply() {
 		cp "$src/$f" "$work/$f"
 	done
 	for p in $(series); do
-		out=$(cd "$work" && patch -p1 -F0 -N --no-backup-if-mismatch <"$TOP/patches/$p" 2>&1)
-		if [ $? != 0 ] || echo "$out" | grep -qE 'with fuzz|offset -?[0-9]+ line|FAILED|saving rejects|malformed'; then
-			echo "$p:"
+		if [ $strict = 1 ]; then
+			out=$(cd "$work" && patch -p1 -F0 -N --no-backup-if-mismatch <"$TOP/patches/$p" 2>&1)
+			if [ $? != 0 ] || echo "$out" | grep -qE 'with fuzz|offset -?[0-9]+ line|FAILED|saving rejects|malformed'; then
+				echo "$p:"
+				echo "$out"
+				bad=$((bad + 1))
+			fi
+			continue
+		fi
+		out=$(cd "$work" && patch -p1 -F"${FUZZ:-2}" -N --no-backup-if-mismatch <"$TOP/patches/$p" 2>&1)
+		if [ $? != 0 ] || echo "$out" | grep -qE 'FAILED|saving rejects|malformed'; then
+			echo "$p: does not apply (make rebase resolves it in $TREE):"
 			echo "$out"
 			bad=$((bad + 1))
+		elif echo "$out" | grep -qE 'with fuzz|offset -?[0-9]+ line'; then
+			echo "$p: drifted:"
+			echo "$out" | grep -E 'with fuzz|offset -?[0-9]+ line' | sed 's/^/  /'
+			drift=$((drift + 1))
 		fi
 	done
-	echo "$(series | wc -l) patches apply to the base with no fuzz and no offset$([ $bad = 0 ] || echo ": $bad do not")"
+	if [ $strict = 1 ]; then
+		echo "$(series | wc -l) patches apply to the base with no fuzz and no offset$([ $bad = 0 ] || echo ": $bad do not")"
+	else
+		echo "$(series | wc -l) patches on $("$TOP/scripts/base.sh" -d), not the recorded $(cat "$TOP/base-version"): $drift drifted (offset/fuzz; make rebase refreshes them), $bad do not apply"
+	fi
 	[ $bad = 0 ]
+}
+
+# The numbers the series allocates against those of the patched tree.
+st_collisions() {
+	local src
+	src=$("$TOP/scripts/base.sh" 2>/dev/null) || return 1
+	python3 "$TOP/scripts/collisions.py" -v "$src" "$TREE"
+}
+
+st_harness() {
+	"$TOP/scripts/test-harness.sh"
 }
 
 # The normal kernel always: the guest is built against its headers.
@@ -383,6 +424,8 @@ if [ $built = 1 ]; then
 	count_stage lint st_lint
 	count_stage docs st_docs
 	count_stage apply st_apply
+	count_stage collisions st_collisions
+	count_stage harness st_harness
 	count_stage build st_build || built=0
 fi
 if [ $built = 1 ]; then

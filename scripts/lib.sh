@@ -22,9 +22,15 @@ base_pkg_version() {
 	dpkg-query -W -f='${Version}' "$BASE_PKG" 2>/dev/null
 }
 
-# Kernel release of the tree in $1, e.g. 6.12.117.
+# Kernel release of the tree in $1, e.g. 6.12.118, from its Makefile.
 kernel_version() {
-	make -s -C "$1" kernelversion 2>/dev/null
+	awk -F' = ' '
+		$1 == "VERSION" { v = $2 }
+		$1 == "PATCHLEVEL" { p = $2 }
+		$1 == "SUBLEVEL" { s = $2 }
+		/^NAME/ { exit }
+		END { printf "%s.%s%s\n", v, p, (s == "" || s == "0") ? "" : "." s }
+	' "$1/Makefile"
 }
 
 # Hash paths under the repository relative to it, so that a clone in

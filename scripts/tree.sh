@@ -3,13 +3,21 @@
 #
 # The working kernel tree: a git repository of the base in build/linux,
 # tagged `base`, with every patch of patches/series applied as a commit.
+# The base is what scripts/base.sh gives: Debian's linux-source-6.12, or
+# BASE=DIR.  On the base recorded in base-version the series applies
+# exactly; on another (a newer Debian release, a tree of the user's) hunks
+# may apply at an offset or with fuzz, which is reported (drift).
 #
-# Usage: scripts/tree.sh sync     create the tree if missing, else check that
-#                                 its commits are exactly the series
+# Usage: scripts/tree.sh sync     create the tree if missing (again when the
+#                                 base changed), else check that its commits
+#                                 are exactly the series
 #        scripts/tree.sh reset    throw the tree's commits away and apply the
 #                                 series again
 #        scripts/tree.sh export   rewrite patches/ and patches/series from the
 #                                 commits base..HEAD
+#        scripts/tree.sh rebase   carry the series over to the base: stop at
+#                                 a conflict for git am --continue, then
+#                                 export and record the base in base-version
 #
 # The cover letter's subject and text live in the tree as the description of
 # the branch (git branch --edit-description); export regenerates
@@ -21,7 +29,7 @@ P=$TOP/patches
 COVER=$P/0000-cover-letter.patch
 
 usage() {
-	sed -n '5,17s/^# \{0,1\}//p' "$0" >&2
+	sed -n '4,23s/^# \{0,1\}//p' "$0" >&2
 	exit 2
 }
 
@@ -49,33 +57,129 @@ cover_to_description() {
 	git_tree config branch.main.description "$(cat "$TREE/.git/description-cover")"
 }
 
+# The base the tree was made from, as base.sh -d names it.
+tree_base() {
+	head -n 1 "$TREE/.git/pkeys-base" 2>/dev/null || echo "an unknown base"
+}
+
+# Whether the tree is still made from the base base.sh gives now.
+same_base() {
+	[ "$(cat "$TREE/.git/pkeys-base" 2>/dev/null)" = "$("$TOP/scripts/base.sh" -f)" ]
+}
+
+# make_tree DIR SRC: DIR, a git repository of the base tree SRC (without
+# SRC's own .git, if it is a checkout), its one commit tagged `base`.
+make_tree() {
+	local dir=$1 src=$2 desc
+	desc=$("$TOP/scripts/base.sh" -d)
+	rm -rf "$dir"
+	mkdir -p "$dir"
+	note "copying the base to $dir ($desc)"
+	tar -C "$src" --exclude=./.git -cf - . | tar -C "$dir" -xf -
+	git -C "$dir" init -q -b main
+	git -C "$dir" config user.name "$(git -C "$TOP" config user.name)"
+	git -C "$dir" config user.email "$(git -C "$TOP" config user.email)"
+	git -C "$dir" config core.abbrev 12
+	git -C "$dir" add -A -f .
+	git -C "$dir" commit -q -m "$desc"
+	git -C "$dir" tag base
+	"$TOP/scripts/base.sh" -f >"$dir/.git/pkeys-base"
+	: >"$dir/.git/pkeys-drift"
+}
+
 create() {
 	local src
 	src=$("$TOP/scripts/base.sh")
-	rm -rf "$TREE.tmp"
-	note "copying the base to $TREE"
-	cp -a "$src" "$TREE.tmp"
-	git -C "$TREE.tmp" init -q -b main
-	git -C "$TREE.tmp" config user.name "$(git -C "$TOP" config user.name)"
-	git -C "$TREE.tmp" config user.email "$(git -C "$TOP" config user.email)"
-	git -C "$TREE.tmp" config core.abbrev 12
-	git -C "$TREE.tmp" add -A -f .
-	git -C "$TREE.tmp" commit -q -m "Linux $(kernel_version "$src") from Debian $BASE_PKG $(base_pkg_version)"
-	git -C "$TREE.tmp" tag base
+	make_tree "$TREE.tmp" "$src"
+	TREE=$TREE.tmp apply_series || {
+		echo "the tree is left at $TREE.tmp, stopped at that patch" >&2
+		exit 1
+	}
+	rm -rf "$TREE"
 	mv "$TREE.tmp" "$TREE"
-	apply_series
+	report_drift
 }
 
+# The files a patch touches (both sides of every diff).
+patch_files() {
+	sed -n -e 's|^--- a/||p' -e 's|^+++ b/||p' "$1" | sort -u
+}
+
+# show_rejects PATCH: the hunks of PATCH that git apply --reject left in
+# .rej files, for the person who resolves them.
+show_rejects() {
+	local f
+	for f in $(patch_files "$1"); do
+		[ -f "$TREE/$f.rej" ] || continue
+		echo "  refused hunks of $f (kept in $TREE/$f.rej):" >&2
+		sed 's/^/    /' "$TREE/$f.rej" >&2
+	done
+}
+
+# apply_patch FILE: one patch of the series as a commit: with git am
+# where its context matches (exactly, or at an offset); else with GNU patch
+# and the fuzz quilt allows (FUZZ, default 2), after which git am
+# --continue keeps the patch's author and message.  The drift (offsets,
+# fuzz) goes to the tree's .git/pkeys-drift.  A hunk that cannot apply
+# leaves git am stopped, the other hunks applied, the refused ones in .rej
+# files (git apply --reject), and returns 1.
+apply_patch() {
+	local p=$1 name out rc=0 f
+	name=$(basename "$p")
+	out=$(cd "$TREE" && patch -p1 -F"${FUZZ:-2}" -N --dry-run --no-backup-if-mismatch <"$p" 2>&1) || rc=1
+	if [ $rc = 0 ] && ! git_tree am -q --keep-cr "$p" >/dev/null 2>&1; then
+		# shellcheck disable=SC2046
+		(cd "$TREE" && patch -p1 -F"${FUZZ:-2}" -N --no-backup-if-mismatch <"$p" >/dev/null) &&
+			git_tree add -A -f -- $(patch_files "$p") &&
+			git_tree am --continue -q >/dev/null || rc=1
+	fi
+	echo "$out" | grep -E 'offset -?[0-9]+ line|with fuzz' |
+		sed "s/^/$name: /" >>"$TREE/.git/pkeys-drift"
+	[ $rc = 0 ] && return 0
+	# Refused: the hunks that fit, applied; the others in .rej files.
+	[ -d "$TREE/.git/rebase-apply" ] || git_tree am -q --keep-cr "$p" >/dev/null 2>&1
+	git_tree apply --reject "$p" >/dev/null 2>&1
+	# The files whose hunks all applied are staged; the rest wait.
+	for f in $(patch_files "$p"); do
+		[ -f "$TREE/$f.rej" ] || git_tree add -A -f -- "$f" 2>/dev/null || true
+	done
+	echo "error: patches/$name does not apply to $(tree_base):" >&2
+	echo "$out" | grep -vE '^(checking|patching) file|succeeded at|^$' | sed 's/^/  /' >&2
+	show_rejects "$p"
+	echo "  the files whose hunks all applied are staged; resolve the others in $TREE, git add them, git am --continue" >&2
+	return 1
+}
+
+# report_drift: what the last application of the series had to adjust.
+report_drift() {
+	local d=$TREE/.git/pkeys-drift n
+	[ -s "$d" ] || return 0
+	n=$(cut -d: -f1 "$d" | sort -u | wc -l)
+	echo "drift: $n patches of the series apply to $(tree_base) only with offset or fuzz ($(grep -c 'with fuzz' "$d") hunks with fuzz, $(grep -c -v 'with fuzz' "$d") at an offset); make rebase refreshes them:" >&2
+	cut -d: -f1 "$d" | sort | uniq -c | while read -r c p; do
+		echo "  $p: $c hunks ($(grep "^$p:" "$d" | grep -c 'with fuzz') with fuzz)" >&2
+	done
+}
+
+# apply_series [FIRST]: the patches of the series from number FIRST (1)
+# on, each a commit.
 apply_series() {
-	local p
+	local p i=0 first=${1:-1}
 	for p in $(series); do
-		git_tree am -q --keep-cr "$P/$p" || {
-			git_tree am --abort || true
-			die "patches/$p does not apply to the tree (git am failed)"
+		i=$((i + 1))
+		[ $i -ge "$first" ] || continue
+		apply_patch "$P/$p" || {
+			cat >&2 <<-EOM
+			  patch $i of $(series | wc -l) conflicts with this base.  To carry the series over:
+			    make rebase      stops here in $TREE: resolve, git add, git am --continue,
+			                     then make rebase again finishes and exports
+			EOM
+			return 1
 		}
 	done
 	cover_to_description
-	note "tree at $TREE: base + $(series | wc -l) patches"
+	record_applied
+	note "tree at $TREE: $(tree_base) + $(series | wc -l) patches"
 }
 
 # Files in the tree that are in no commit although git does not list them as
@@ -102,12 +206,42 @@ patch_ids_series() {
 	done
 }
 
+# The series' patch ids and the tree's, once the series is applied: with
+# drift (fuzz, offsets that moved a hunk) the commits differ from the
+# patches, and are still what the series gives on this base.
+record_applied() {
+	printf '%s\n--\n%s\n' "$(patch_ids_series)" "$(patch_ids_tree)" >"$TREE/.git/pkeys-applied"
+}
+
+# Whether the tree's commits are the series: the same patches, or what
+# they gave when applied with drift, neither changed since.
+in_sync() {
+	local s t
+	s=$(patch_ids_series)
+	t=$(patch_ids_tree)
+	[ "$s" = "$t" ] && return 0
+	[ "$(cat "$TREE/.git/pkeys-applied" 2>/dev/null)" = "$(printf '%s\n--\n%s' "$s" "$t")" ]
+}
+
 sync() {
+	local want
 	if [ ! -d "$TREE/.git" ]; then
 		create
 		return
 	fi
-	if [ "$(patch_ids_tree)" != "$(patch_ids_series)" ]; then
+	[ ! -d "$TREE/.git/rebase-apply" ] ||
+		die "$TREE is in the middle of git am (make rebase): finish it (git am --continue, then make rebase) or make tree-reset"
+	want=$("$TOP/scripts/base.sh" -d)
+	if ! same_base; then
+		if ! in_sync; then
+			die "$TREE was made from $(tree_base), the base is now $want, and its commits are not patches/series: make export to keep them first, or make tree-reset"
+		fi
+		note "the base changed ($(tree_base) -> $want): making the tree again"
+		create
+		return
+	fi
+	report_drift
+	if ! in_sync; then
 		cat >&2 <<-EOM
 		error: the commits in $TREE (base..HEAD) differ from patches/series.
 		  make export      keep the tree's commits: rewrite patches/ from them
@@ -126,11 +260,52 @@ sync() {
 
 reset() {
 	[ -d "$TREE/.git" ] || { create; return; }
+	if ! same_base; then
+		create
+		return
+	fi
 	git_tree am --abort >/dev/null 2>&1 || true
 	git_tree rebase --abort >/dev/null 2>&1 || true
 	git_tree checkout -q -f main
 	git_tree reset -q --hard base
+	git_tree clean -q -f -- '*.rej' '*.orig'
+	: >"$TREE/.git/pkeys-drift"
 	apply_series
+	report_drift
+}
+
+# make rebase: carry the series over to the installed base (or BASE).  The
+# tree is made from that base and the patches applied one by one; at the
+# first that does not apply, stop in $TREE with git am stopped and the
+# refused hunks shown.  Resolve there, git add, git am --continue, and run
+# make rebase again: it goes on from the next patch.  Once every patch is
+# in, export them (fresh context, no drift) and record the base in
+# base-version.
+rebase() {
+	local want n
+	want=$("$TOP/scripts/base.sh" -d)
+	if [ -d "$TREE/.git/rebase-apply" ]; then
+		die "$TREE: git am is stopped at $(cat "$TREE/.git/rebase-apply/final-commit" 2>/dev/null | head -n 1): resolve it, git add, git am --continue, then make rebase again"
+	fi
+	if [ ! -d "$TREE/.git" ] || ! same_base; then
+		if [ -d "$TREE/.git" ] && ! in_sync; then
+			die "$TREE (on $(tree_base)) has commits that are not patches/series: make export first"
+		fi
+		[ ! -d "$TREE" ] || mv "$TREE" "$TREE.old"
+		rm -rf "$TREE.old"
+		make_tree "$TREE" "$("$TOP/scripts/base.sh")"
+	fi
+	n=$(git_tree rev-list --count base..HEAD)
+	if [ "$n" -lt "$(series | wc -l)" ]; then
+		[ "$n" = 0 ] || note "$n patches in, going on from patch $((n + 1))"
+		git_tree clean -q -f -- '*.rej' '*.orig'
+		apply_series $((n + 1)) || exit 1
+	fi
+	report_drift
+	export_series
+	"$TOP/scripts/base.sh" -v >"$TOP/base-version"
+	: >"$TREE/.git/pkeys-drift"
+	note "base-version: $(cat "$TOP/base-version"); next: make check"
 }
 
 export_series() {
@@ -164,6 +339,7 @@ export_series() {
 	rm -f "$P"/*.patch
 	cp "$tmp"/*.patch "$P"/
 	(cd "$tmp" && ls -1 [0-9]*.patch | grep -v '^0000-') >"$P/series"
+	record_applied
 	subj=$(sed -n 's/^Subject: //p' "$P/0000-cover-letter.patch")
 	note "exported $n patches to patches/ ($subj)"
 }
@@ -171,6 +347,7 @@ export_series() {
 case "${1:-}" in
 sync) sync ;;
 reset) reset ;;
+rebase) rebase ;;
 export) export_series ;;
 *) usage ;;
 esac
