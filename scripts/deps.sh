@@ -24,7 +24,25 @@ for p in $PKGS; do
 	*) missing="$missing $p" ;;
 	esac
 done
-[ -z "$missing" ] && exit 0
+# The base follows Debian's security updates: no pin, no hold.  When apt
+# knows a newer linux-source-6.12 than the one installed, install it (the
+# tree is then made again from it; the series applies with drift until
+# make rebase records it).
+base_upgrade() {
+	local inst cand
+	inst=$(dpkg-query -W -f='${Version}' linux-source-6.12 2>/dev/null) || return 0
+	cand=$(apt-cache policy linux-source-6.12 2>/dev/null | sed -n 's/^ *Candidate: //p')
+	[ -n "$inst" ] && [ -n "$cand" ] && [ "$cand" != "(none)" ] || return 0
+	dpkg --compare-versions "$cand" gt "$inst" || return 0
+	echo "deps: upgrading linux-source-6.12 $inst -> $cand"
+	[ "$(id -u)" = 0 ] || { echo "warning: need root to upgrade linux-source-6.12" >&2; return 0; }
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --only-upgrade linux-source-6.12 >/dev/null
+}
+
+if [ -z "$missing" ]; then
+	base_upgrade
+	exit 0
+fi
 
 echo "deps: installing Debian packages:$missing"
 [ "$(id -u)" = 0 ] || { echo "error: need root to apt-get install:$missing" >&2; exit 1; }

@@ -240,12 +240,20 @@ RT=$R/build/linux
 read -r _ cpatch cfile cline < <(grep '^CONFLICT ' "$T/plan")
 cold=$(sed -n 's/^CONFLICT_OLD //p' "$T/plan")
 
+# The synthetic base as a git checkout of the user's (BASE=DIR): its .git
+# stays out of the tree; a change in it (dirty) makes the tree again.
+git -C "$S" init -q
+git -C "$S" add -A .
+git -C "$S" -c user.name=t -c user.email=t@t commit -q -m "synthetic 6.12.y"
+
 # drift: offsets and fuzz are applied and reported.
 if BASE=$S "$R/scripts/tree.sh" sync >"$T/drift.out" 2>&1; then
 	pats=()
 	while read -r _ p f; do pats+=("$p: [0-9]+ hunks"); done < <(grep -E '^(OFFSET|FUZZ) ' "$T/plan")
 	expect_output "make tree on a newer base applies with drift and reports it" "$T/drift.out" \
 		"Linux 6.12.[0-9]+ from $S" "^drift: [0-9]+ patches" "(1|[2-9]|[0-9]{2}) hunks with fuzz" "${pats[@]}"
+	git -C "$RT" ls-files | grep -q '^\.git/' && not_ok "the base's .git went into the tree" ||
+		ok "the base's .git stays out of the tree"
 	n=$(git -C "$RT" rev-list --count base..HEAD)
 	[ "$n" = "$(grep -c . "$TOP/patches/series")" ] && ok "the drifted tree has every patch ($n)" ||
 		not_ok "the drifted tree has $n patches"

@@ -179,7 +179,7 @@ apply_series() {
 	done
 	cover_to_description
 	record_applied
-	note "tree at $TREE: $(tree_base) + $(series | wc -l) patches"
+	note "tree at ${TREE%.tmp}: $(tree_base) + $(series | wc -l) patches"
 }
 
 # Files in the tree that are in no commit although git does not list them as
