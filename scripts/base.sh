@@ -87,8 +87,10 @@ echo "base: $desc" >&2
 if [ $strict != 0 ]; then
 	if [ -z "${BASE:-}" ] && dpkg --compare-versions "$ver" gt "$tested"; then
 		echo "note: the series was last tested on $BASE_PKG $tested; this base is newer: it applies with drift (make rebase refreshes it)" >&2
+	elif [ -n "${BASE:-}" ]; then
+		echo "note: the series was last tested on $BASE_PKG $tested; on BASE=$BASE (Linux $kver) hunks may apply with drift, which is reported" >&2
 	else
-		echo "warning: the series was last tested on $BASE_PKG $tested, this is $ver: it applies with drift" >&2
+		echo "warning: the series was last tested on $BASE_PKG $tested, this is $ver: hunks may apply with drift, which is reported" >&2
 	fi
 fi
 echo "$src"
