@@ -7,6 +7,9 @@
 # that the base build did not.  When a patch touches arm64 or powerpc files,
 # its arch .c files and the generic .c files it touches are also compiled
 # with Debian's cross compilers (defconfig, ppc64le_defconfig).
+# A step whose source tree (git tree hash) built before with no new warning
+# is not built again (build/bisect/built): an interrupted run resumes, and
+# after a change to patch N the steps before it are skipped.
 # Usage: scripts/bisect.sh
 set -eu
 . "$(dirname "$0")/lib.sh"
@@ -57,11 +60,19 @@ cross() {
 }
 
 base_warnings=$D/base-warnings
+built=$D/built
+touch "$built"
 fail=0
 n=0
 for c in $(git -C "$TREE" rev-parse base) $(git -C "$TREE" rev-list --reverse base..HEAD); do
+	tree=$(git -C "$TREE" rev-parse "$c^{tree}")
+	subj=$(git -C "$TREE" log -1 --format=%s "$c")
+	if grep -qx "$tree" "$built" && { [ $n != 0 ] || [ -f "$base_warnings" ]; }; then
+		echo "step $n built before (same source tree), skipped: $subj"
+		n=$((n + 1))
+		continue
+	fi
 	git -C "$SRC" checkout -q --detach "$c"
-	subj=$(git -C "$SRC" log -1 --format=%s)
 	log=$D/step-$n.log
 	SECONDS=0
 	if ! "$TOP/scripts/kernel.sh" -l -s "$SRC" -o "$D/obj" bzImage >"$log" 2>&1; then
@@ -71,6 +82,7 @@ for c in $(git -C "$TREE" rev-parse base) $(git -C "$TREE" rev-list --reverse ba
 	fi
 	if [ $n = 0 ]; then
 		warnings "$log" >"$base_warnings"
+		echo "$tree" >>"$built"
 		echo "step 0 (base) built in $SECONDS s, $(wc -l <"$base_warnings") warnings"
 	else
 		new=$(comm -23 <(warnings "$log") "$base_warnings")
@@ -81,14 +93,16 @@ for c in $(git -C "$TREE" rev-parse base) $(git -C "$TREE" rev-list --reverse ba
 		else
 			echo "step $n built in $SECONDS s, no new warning: $subj"
 		fi
+		cross_ok=1
 		for arch in arm64 powerpc; do
 			files=$(git -C "$SRC" diff --name-only --diff-filter=AM "$c~1" "$c")
 			echo "$files" | grep -q "^arch/$arch/" || continue
 			generic=$(echo "$files" | grep -v '^arch/' | grep '\.c$' || true)
 			archc=$(echo "$files" | grep "^arch/$arch/.*\.c$" || true)
 			# shellcheck disable=SC2086
-			cross "$arch" $archc $generic || fail=1
+			cross "$arch" $archc $generic || { fail=1; cross_ok=0; }
 		done
+		[ -n "$new" ] || [ $cross_ok = 0 ] || echo "$tree" >>"$built"
 	fi
 	n=$((n + 1))
 done
