@@ -98,7 +98,7 @@ s = s.replace('/* "pks" Protection', '/* "pku" Protection', 1)
 EOF
 mutate prctl include/uapi/linux/prctl.h 'PR_SET_PKEY_STRICT and PR_RISCV_SET_ICACHE_FLUSH_CTX' <<'EOF'
 import re
-s = re.sub(r'(#define PR_SET_PKEY_STRICT\s+)\d+', r'\g<1>71', s)
+s = re.sub(r'(#define PR_SET_PKEY_STRICT\s+)(0x[0-9a-fA-F]+|\d+)', r'\g<1>71', s)
 EOF
 mutate mmf include/linux/sched/coredump.h 'MMF_PKEY_STRICT and MMF_HAS_UPROBES' <<'EOF'
 import re
@@ -291,9 +291,10 @@ fi
 (
 	set -e
 	cd "$RT"
-	rm -f "$cfile.rej"
 	sed -i "${cline}s| /\\* synthetic conflict \\*/\$||" "$cfile"
-	git apply --include="$cfile" "$R/patches/$cpatch"
+	# The refused hunk, from its .rej file, now that its context is back.
+	{ echo "--- a/$cfile"; echo "+++ b/$cfile"; tail -n +2 "$cfile.rej"; } | patch -p1 -F0
+	rm -f "$cfile.rej"
 	sed -i "${cline}s/\$/ \/* synthetic conflict *\//" "$cfile"
 	git add -f "$cfile"
 	GIT_EDITOR=true git am --continue -q
