@@ -176,47 +176,9 @@ st_docs() {
 	[ -z "$new" ] && [ -z "$warn" ]
 }
 
-# Apply the series with GNU patch to a copy of the files it touches in the
-# pristine base; any offset, fuzz or failure is reported.  On the recorded
-# base each fails the stage; on another, only a hunk that does not apply.
+# The series on a copy of the pristine base's files (tree.sh check-apply).
 st_apply() {
-	local src work p out bad=0 f strict=1 drift=0
-	src=$("$TOP/scripts/base.sh" 2>/dev/null) || return 1
-	"$TOP/scripts/base.sh" -s || strict=0
-	work=$C/apply
-	rm -rf "$work"
-	mkdir -p "$work"
-	for f in $(cat $(series | sed "s|^|$TOP/patches/|") | sed -n 's|^--- a/||p' | sort -u); do
-		mkdir -p "$work/$(dirname "$f")"
-		cp "$src/$f" "$work/$f"
-	done
-	for p in $(series); do
-		if [ $strict = 1 ]; then
-			out=$(cd "$work" && patch -p1 -F0 -N --no-backup-if-mismatch <"$TOP/patches/$p" 2>&1)
-			if [ $? != 0 ] || echo "$out" | grep -qE 'with fuzz|offset -?[0-9]+ line|FAILED|saving rejects|malformed'; then
-				echo "$p:"
-				echo "$out"
-				bad=$((bad + 1))
-			fi
-			continue
-		fi
-		out=$(cd "$work" && patch -p1 -F"${FUZZ:-2}" -N --no-backup-if-mismatch <"$TOP/patches/$p" 2>&1)
-		if [ $? != 0 ] || echo "$out" | grep -qE 'FAILED|saving rejects|malformed'; then
-			echo "$p: does not apply (make rebase resolves it in $TREE):"
-			echo "$out"
-			bad=$((bad + 1))
-		elif echo "$out" | grep -qE 'with fuzz|offset -?[0-9]+ line'; then
-			echo "$p: drifted:"
-			echo "$out" | grep -E 'with fuzz|offset -?[0-9]+ line' | sed 's/^/  /'
-			drift=$((drift + 1))
-		fi
-	done
-	if [ $strict = 1 ]; then
-		echo "$(series | wc -l) patches apply to the base with no fuzz and no offset$([ $bad = 0 ] || echo ": $bad do not")"
-	else
-		echo "$(series | wc -l) patches on $("$TOP/scripts/base.sh" -d), not the recorded $(cat "$TOP/base-version"): $drift drifted (offset/fuzz; make rebase refreshes them), $bad do not apply"
-	fi
-	[ $bad = 0 ]
+	"$TOP/scripts/tree.sh" check-apply
 }
 
 # The numbers the series allocates against those of the patched tree.

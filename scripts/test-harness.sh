@@ -20,6 +20,10 @@
 #               stopped; resolved as a person would, make rebase again must
 #               finish, export patches that apply to that base exactly, and
 #               record it in base-version
+#   apply       make check's stage apply (tree.sh check-apply): on the
+#               newer base it passes and names the drifted patches, on the
+#               conflicting one it fails naming the patch; on the recorded
+#               base a hunk moved by three lines (an offset) fails it
 #
 # The drift and conflict tests run the harness's scripts in a copy of the
 # repository (build/test-harness/repo), so nothing of build/linux, patches/
@@ -261,6 +265,13 @@ else
 	not_ok "make tree on a base with drift only failed ($T/drift.out)"
 	sed 's/^/    /' "$T/drift.out" | head -n 30
 fi
+if BASE=$S "$R/scripts/tree.sh" check-apply >"$T/apply-drift.out" 2>&1; then
+	expect_output "make check's apply stage passes on a newer base and names the drift" \
+		"$T/apply-drift.out" "$(grep '^FUZZ ' "$T/plan" | cut -d' ' -f2): drifted" 'with fuzz' \
+		'offset [0-9]+ line' ' [1-9][0-9]* drifted .*, 0 do not apply'
+else
+	not_ok "make check's apply stage failed on a base with drift only ($T/apply-drift.out)"
+fi
 python3 "$TOP/scripts/collisions.py" "$S" "$RT" >"$T/collide.out" 2>&1
 if [ $? = 1 ]; then
 	expect_output "the collision check fails on the synthetic base's MSR" "$T/collide.out" \
@@ -278,6 +289,12 @@ else
 	expect_output "make tree on a conflicting base fails with the patch, file, hunk and next command" \
 		"$T/conflict.out" "patches/$cpatch does not apply" "refused hunks of $cfile" \
 		'^    @@ ' 'make rebase'
+fi
+if BASE=$S "$R/scripts/tree.sh" check-apply >"$T/apply-conflict.out" 2>&1; then
+	not_ok "make check's apply stage passed on a base that conflicts with $cpatch"
+else
+	expect_output "make check's apply stage fails on the conflict, naming the patch" \
+		"$T/apply-conflict.out" "$cpatch: does not apply" 'FAILED' ', 1 do not apply'
 fi
 if BASE=$S "$R/scripts/tree.sh" rebase >"$T/rebase1.out" 2>&1; then
 	not_ok "make rebase did not stop at the conflict"
@@ -325,6 +342,29 @@ if BASE=$S "$R/scripts/tree.sh" rebase >"$T/rebase2.out" 2>&1; then
 else
 	not_ok "make rebase after the resolution failed ($T/rebase2.out)"
 	sed 's/^/    /' "$T/rebase2.out" | head -n 30
+fi
+
+# strict: on the recorded base, a hunk that applies only at an offset
+# fails the apply stage.  A copy of the series with one hunk header moved.
+R2=$T/repo-strict
+mkdir -p "$R2"
+cp -a "$TOP/scripts" "$TOP/patches" "$TOP/base-version" "$R2/"
+p1=$(grep -v -e '^#' -e '^$' "$R2/patches/series" | head -n 1)
+python3 - "$R2/patches/$p1" <<'EOF'
+import re, sys
+s = open(sys.argv[1]).read()
+s = re.sub(r'^@@ -(\d+),(\d+) \+(\d+)', lambda m: '@@ -%d,%s +%d' % (int(m.group(1)) + 3, m.group(2), int(m.group(3)) + 3), s, count=1, flags=re.M)
+open(sys.argv[1], 'w').write(s)
+EOF
+if "$TOP/scripts/base.sh" -s; then
+	if "$R2/scripts/tree.sh" check-apply >"$T/apply-strict.out" 2>&1; then
+		not_ok "make check's apply stage passed a hunk at an offset on the recorded base"
+	else
+		expect_output "make check's apply stage refuses an offset on the recorded base" \
+			"$T/apply-strict.out" "^$p1:" 'offset'
+	fi
+else
+	echo "skip: the strict apply test needs the recorded base installed (this is $("$TOP/scripts/base.sh" -d))"
 fi
 
 echo "harness: $pass passed, $fail failed"

@@ -18,6 +18,10 @@
 #        scripts/tree.sh rebase   carry the series over to the base: stop at
 #                                 a conflict for git am --continue, then
 #                                 export and record the base in base-version
+#        scripts/tree.sh check-apply  apply the series to a copy of the base's
+#                                 files with GNU patch: no offset and no fuzz
+#                                 on the recorded base, the drift reported
+#                                 and only refused hunks fatal on another
 #
 # The cover letter's subject and text live in the tree as the description of
 # the branch (git branch --edit-description); export regenerates
@@ -29,7 +33,7 @@ P=$TOP/patches
 COVER=$P/0000-cover-letter.patch
 
 usage() {
-	sed -n '4,23s/^# \{0,1\}//p' "$0" >&2
+	sed -n '4,27s/^# \{0,1\}//p' "$0" >&2
 	exit 2
 }
 
@@ -344,10 +348,59 @@ export_series() {
 	note "exported $n patches to patches/ ($subj)"
 }
 
+# check-apply: apply the series with GNU patch to a copy of the files it
+# touches in the pristine base, and report every offset and fuzz.  On the
+# base recorded in base-version each of them fails; on another base only a
+# hunk that does not apply does (make rebase refreshes the rest).
+check_apply() {
+	local src work p out bad=0 f strict=1 drift=0 rc
+	src=$("$TOP/scripts/base.sh" 2>/dev/null) || die "no base"
+	"$TOP/scripts/base.sh" -s || strict=0
+	work=$B/apply-check
+	rm -rf "$work"
+	mkdir -p "$work"
+	for f in $(cat $(series | sed "s|^|$P/|") | sed -n 's|^--- a/||p' | sort -u); do
+		# Files a patch of the series creates are not in the base.
+		[ -f "$src/$f" ] || continue
+		mkdir -p "$work/$(dirname "$f")"
+		cp "$src/$f" "$work/$f"
+	done
+	for p in $(series); do
+		if [ $strict = 1 ]; then
+			rc=0
+			out=$(cd "$work" && patch -p1 -F0 -N --no-backup-if-mismatch <"$P/$p" 2>&1) || rc=$?
+			if [ $rc != 0 ] || echo "$out" | grep -qE 'with fuzz|offset -?[0-9]+ line|FAILED|saving rejects|malformed'; then
+				echo "$p:"
+				echo "$out"
+				bad=$((bad + 1))
+			fi
+			continue
+		fi
+		rc=0
+		out=$(cd "$work" && patch -p1 -F"${FUZZ:-2}" -N --no-backup-if-mismatch <"$P/$p" 2>&1) || rc=$?
+		if [ $rc != 0 ] || echo "$out" | grep -qE 'FAILED|saving rejects|malformed'; then
+			echo "$p: does not apply (make rebase stops there in $TREE):"
+			echo "$out" | sed 's/^/  /'
+			bad=$((bad + 1))
+		elif echo "$out" | grep -qE 'with fuzz|offset -?[0-9]+ line'; then
+			echo "$p: drifted:"
+			echo "$out" | grep -E 'with fuzz|offset -?[0-9]+ line' | sed 's/^/  /'
+			drift=$((drift + 1))
+		fi
+	done
+	if [ $strict = 1 ]; then
+		echo "$(series | wc -l) patches apply to the base with no fuzz and no offset$([ $bad = 0 ] || echo ": $bad do not")"
+	else
+		echo "$(series | wc -l) patches on $("$TOP/scripts/base.sh" -d), not the recorded $(cat "$TOP/base-version"): $drift drifted (offset/fuzz; make rebase refreshes them), $bad do not apply"
+	fi
+	[ $bad = 0 ]
+}
+
 case "${1:-}" in
 sync) sync ;;
 reset) reset ;;
 rebase) rebase ;;
+check-apply) check_apply ;;
 export) export_series ;;
 *) usage ;;
 esac
