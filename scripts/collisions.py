@@ -25,6 +25,7 @@ import argparse
 import glob
 import os
 import re
+import subprocess
 import sys
 
 DEFINE = re.compile(r'^\s*#\s*define\s+(\w+)[ \t]+(.*?)\s*(/\*.*)?$')
@@ -115,6 +116,19 @@ def header_defs(tree, files, want, env=None, funcs=None):
     return out
 
 
+def line_defs(tree, files, pattern, name, value):
+    """Definitions one per line: in each of files, every line matching
+    pattern (a regex, searched) gives Def(name(m), value(m))."""
+    pat = re.compile(pattern)
+    out = []
+    for rel in files:
+        for n, line in enumerate(tree.read(rel), 1):
+            m = pat.search(line)
+            if m:
+                out.append(Def(name(m, rel), value(m), rel, n, line))
+    return out
+
+
 def ns_cpufeatures(tree):
     files = ['arch/x86/include/asm/cpufeatures.h']
 
@@ -129,13 +143,9 @@ def ns_cpufeatures(tree):
 
 def ns_cpuinfo_names(tree):
     """The quoted /proc/cpuinfo names of capability bits."""
-    out = []
-    rel = 'arch/x86/include/asm/cpufeatures.h'
-    for n, line in enumerate(tree.read(rel), 1):
-        m = re.match(r'^\s*#\s*define\s+(X86_(?:FEATURE|BUG)_\w+)\s.*?/\*\s*"([^"]+)"', line)
-        if m:
-            out.append(Def(m.group(1), m.group(2), rel, n, line))
-    return out
+    return line_defs(tree, ['arch/x86/include/asm/cpufeatures.h'],
+                     r'^\s*#\s*define\s+(X86_(?:FEATURE|BUG)_\w+)\s.*?/\*\s*"([^"]+)"',
+                     lambda m, rel: m.group(1), lambda m: m.group(2))
 
 
 def sys_prctl_options(tree):
@@ -186,13 +196,10 @@ def ns_cr4(tree):
 
 
 def ns_syscalls(tree):
-    out = []
-    for rel in ['arch/x86/entry/syscalls/syscall_64.tbl',
-                'arch/x86/entry/syscalls/syscall_32.tbl']:
-        for n, line in enumerate(tree.read(rel), 1):
-            m = re.match(r'^(\d+)\s+(\w+)\s+(\w+)', line)
-            if m:
-                out.append(Def(f'{rel}:{m.group(3)}', int(m.group(1)), rel, n, line))
+    out = line_defs(tree, ['arch/x86/entry/syscalls/syscall_64.tbl',
+                           'arch/x86/entry/syscalls/syscall_32.tbl'],
+                    r'^(\d+)\s+(\w+)\s+(\w+)',
+                    lambda m, rel: f'{rel}:{m.group(3)}', lambda m: int(m.group(1)))
     out += header_defs(tree, ['include/uapi/asm-generic/unistd.h'],
                        lambda n: re.match(r'__NR(3264)?_\w+$', n) and
                        n != '__NR_syscalls')
@@ -200,33 +207,23 @@ def ns_syscalls(tree):
 
 
 def ns_kconfig(tree):
-    out = []
-    for rel in tree.glob('**/Kconfig*'):
-        if rel.startswith(('debian/', 'tools/', 'scripts/kconfig/tests/')):
-            continue
-        for n, line in enumerate(tree.read(rel), 1):
-            m = re.match(r'^\s*(?:menu)?config\s+(\w+)\s*$', line)
-            if m:
-                out.append(Def(m.group(1), m.group(1), rel, n, line))
-    return out
+    files = [rel for rel in tree.glob('**/Kconfig*')
+             if not rel.startswith(('debian/', 'tools/', 'scripts/kconfig/tests/'))]
+    return line_defs(tree, files, r'^\s*(?:menu)?config\s+(\w+)\s*$',
+                     lambda m, rel: m.group(1), lambda m: m.group(1))
 
 
 def ns_boot_params(tree):
     """Names of early_param() and __setup() in the files that define any
     (found with grep: the whole tree is large)."""
-    out = []
-    pat = re.compile(r'\b(?:early_param|__setup)\(\s*"([^"]+)"')
-    for rel in grep_files(tree, r'\(early_param\|__setup\)("'):
-        for n, line in enumerate(tree.read(rel), 1):
-            m = pat.search(line)
-            if m:
-                name = m.group(1).rstrip('=')
-                out.append(Def(name, name, rel, n, line))
-    return out
+    return line_defs(tree, grep_files(tree, r'\(early_param\|__setup\)("'),
+                     r'\b(?:early_param|__setup)\(\s*"([^"]+)"',
+                     lambda m, rel: m.group(1).rstrip('='),
+                     lambda m: m.group(1).rstrip('='))
 
 
 def grep_files(tree, pattern):
-    import subprocess
+    """The .c files of the tree's kernel directories that match pattern."""
     dirs = [d for d in ('arch', 'drivers', 'fs', 'init', 'kernel', 'lib',
                         'mm', 'net', 'security', 'block', 'crypto', 'virt',
                         'sound', 'io_uring', 'ipc')
