@@ -36,6 +36,9 @@ kernel_version() {
 # Hash paths under the repository relative to it, so that a clone in
 # another directory (CI) reuses the compiler cache.
 export CCACHE_BASEDIR=$TOP
+# The normal, debug, bench and bisect builds together take more than
+# ccache's 5 GB default, and evicted each other.
+export CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-20G}
 
 # guest_root ROOT: a fresh guest root file system in ROOT: busybox with its
 # applets, guest/init as /init, users root and nobody (65534).
