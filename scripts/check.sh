@@ -92,9 +92,8 @@ count_stage() {
 }
 
 st_base() {
-	local src
-	src=$("$TOP/scripts/base.sh") || return 1
-	echo "Linux $(kernel_version "$src"), Debian $BASE_PKG $(base_pkg_version) (tested: $(cat "$TOP/base-version"))"
+	"$TOP/scripts/base.sh" >/dev/null || return 1
+	echo "$("$TOP/scripts/base.sh" -d) (tested: $(cat "$TOP/base-version"))"
 }
 
 st_tree() {
