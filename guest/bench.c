@@ -25,6 +25,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -266,6 +267,27 @@ static void do_fork(long n, void *arg)
 		if (!pid)
 			_exit(0);
 		waitpid(pid, NULL, 0);
+	}
+}
+
+static void *thread_returns(void *arg)
+{
+	return NULL;
+}
+
+/*
+ * pthread_create() and pthread_join(): the kernel's accesses on a thread's
+ * behalf at its start and end (rseq registration and updates, the robust
+ * list, the CLONE_CHILD_CLEARTID word and its futex wake).
+ */
+static void do_thread(long n, void *arg)
+{
+	pthread_t t;
+
+	while (n--) {
+		if (pthread_create(&t, NULL, thread_returns, NULL))
+			exit(1);
+		pthread_join(t, NULL);
 	}
 }
 
@@ -535,6 +557,7 @@ int main(int argc, char **argv)
 	measure("exec", do_exec, 100, NULL);
 	measure_fork_cow();
 	measure("signal", do_signal, 5000, NULL);
+	measure("thread_create_join", do_thread, 1000, NULL);
 	run_pku();
 	if (wanted("kernel"))
 		run_kernel();

@@ -30,6 +30,8 @@ FIGURES = [
     ("exec", "fork(), execve() of a static program that exits, waitpid()", "hot"),
     ("fork_cow_faults", "fork(), the child writes 256 of the parent's pages, exit, wait", "hot"),
     ("signal", "kill() to self, handler, sigreturn", "pku"),
+    ("thread_create_join", "pthread_create() + pthread_join(): rseq, TID words, robust list",
+     "pku"),
     ("wrpkru_pair", "user domain switch: WRPKRU open + close", "pku"),
     ("mprotect_pair", "user domain switch: mprotect() RO + RW, one page", "pku"),
     ("pkey_mprotect_pair", "user domain switch: pkey_mprotect() key + key 0, one page", "pku"),

@@ -42,7 +42,7 @@ cc_if_newer "$G/bin/bench" "$TOP/guest/bench.c" -static
 # The base's pkeys selftests, built by their own Makefile, statically.
 make -s -C "$SELFTESTS/mm" OUTPUT="$G/mm" KHDR_INCLUDES="-isystem $KH" \
 	EXTRA_CFLAGS=-static "$G/mm/protection_keys_64" "$G/mm/pkey_sighandler_tests_64" \
-	>"$G/selftests.log" 2>&1 || { cat "$G/selftests.log"; die "building the mm selftests failed"; }
+	"$G/mm/pkey_kernel_access_64" >"$G/selftests.log" 2>&1 || { cat "$G/selftests.log"; die "building the mm selftests failed"; }
 # The series' selftests, by the x86 selftests' Makefile.
 X86_TESTS="test_pks test_pkeys_proc test_pkeys_strict test_pkeys_signal test_pks_pgtable test_pkeys_bad_input test_pkeys_hostile"
 mkdir -p "$G/x86"
@@ -53,7 +53,8 @@ make -s -C "$SELFTESTS/x86" OUTPUT="$G/x86" KHDR_INCLUDES="-isystem $KH" \
 guest_root "$R"
 cp "$TOP/guest/list" "$R/tests/list"
 cp "$G/bin/pkeys-demo" "$G/bin/sanity" "$G/bin/runtest" "$G/bin/bench" "$G/mm/protection_keys_64" \
-	"$G/mm/pkey_sighandler_tests_64" $(for t in $X86_TESTS; do echo "$G/x86/${t}_64"; done) "$R/tests/"
+	"$G/mm/pkey_sighandler_tests_64" "$G/mm/pkey_kernel_access_64" \
+	$(for t in $X86_TESTS; do echo "$G/x86/${t}_64"; done) "$R/tests/"
 # The shared libraries of the dynamically linked test.
 guest_libs "$R" "$G/bin/sanity"
 guest_cpio "$G" "$R"
