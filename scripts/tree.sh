@@ -205,7 +205,8 @@ patch_ids_tree() {
 patch_ids_series() {
 	local p
 	for p in $(series); do
-		# Blank context lines are empty in patches/ (export): as git wrote them.
+		# Blank context lines: a space as git writes them; empty in patches
+		# exported before that was kept.
 		sed 's/^$/ /' "$P/$p" | git patch-id --stable | cut -d' ' -f1
 	done
 }
@@ -332,11 +333,11 @@ export_series() {
 	# format-patch stamps the cover letter with the current time; use the
 	# date of the last commit so that an unchanged series exports unchanged.
 	sed -i "s/^Date: .*/Date: $(git_tree log -1 --format=%aD HEAD)/" "$tmp"/0000-cover-letter.patch
-	# Blank context lines as empty lines, as GNU diff --suppress-blank-empty
-	# writes them (git am and patch read both): a line of one space is
-	# trailing whitespace to checkpatch when it reads a patch that git
-	# tracks, as it does given a relative path in this repository.
-	sed -i 's/^ $//' "$tmp"/[0-9]*.patch
+	# The patches stay as git wrote them, blank context lines included
+	# (a single space), so that git patch-id reads each as one patch.
+	# checkpatch reads them by absolute path (make check's lint stage): given
+	# a relative path in this repository it would take that space for
+	# trailing whitespace.
 	if grep -q '\*\*\* SUBJECT HERE \*\*\*' "$tmp/0000-cover-letter.patch"; then
 		echo "warning: the cover letter has no text: git -C $TREE branch --edit-description" >&2
 	fi
