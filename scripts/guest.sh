@@ -2,9 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Build the guest userspace and pack it as build/guest/initramfs.cpio:
-# busybox-static, guest/init as /init, the tests of guest/list in /tests
-# (static binaries, except sanity which proves dynamically linked glibc
-# programs run), and what the base's pkeys selftests need (/etc/passwd,
+# busybox-static, guest/init as /init, the tests of guest/list and
+# guest/list.system in /tests (static binaries, except sanity which proves
+# dynamically linked glibc programs run), and what the base's pkeys selftests need (/etc/passwd,
 # hugetlbfs and debugfs mount points).
 # Usage: scripts/guest.sh
 set -eu
@@ -39,10 +39,13 @@ cc_if_newer "$G/bin/sanity" "$TOP/guest/sanity.c" -pthread
 cc_if_newer "$G/bin/runtest" "$TOP/guest/runtest.c" -static
 cc_if_newer "$G/bin/bench" "$TOP/guest/bench.c" -static
 
-# The base's pkeys selftests, built by their own Makefile, statically.
+# The base's pkeys selftests, built by their own Makefile, statically,
+# 64-bit and 32-bit (gcc-multilib; the 32-bit ones run where the kernel
+# has IA32_EMULATION).
+MM_TESTS="protection_keys pkey_sighandler_tests pkey_kernel_access"
 make -s -C "$SELFTESTS/mm" OUTPUT="$G/mm" KHDR_INCLUDES="-isystem $KH" \
-	EXTRA_CFLAGS=-static "$G/mm/protection_keys_64" "$G/mm/pkey_sighandler_tests_64" \
-	"$G/mm/pkey_kernel_access_64" >"$G/selftests.log" 2>&1 || { cat "$G/selftests.log"; die "building the mm selftests failed"; }
+	EXTRA_CFLAGS=-static $(for t in $MM_TESTS; do echo "$G/mm/${t}_64 $G/mm/${t}_32"; done) \
+	>"$G/selftests.log" 2>&1 || { cat "$G/selftests.log"; die "building the mm selftests failed"; }
 # The series' selftests, by the x86 selftests' Makefile.
 X86_TESTS="test_pks test_pkeys_proc test_pkeys_strict test_pkeys_signal test_pks_pgtable test_pkeys_bad_input test_pkeys_hostile"
 mkdir -p "$G/x86"
@@ -51,9 +54,9 @@ make -s -C "$SELFTESTS/x86" OUTPUT="$G/x86" KHDR_INCLUDES="-isystem $KH" \
 	>>"$G/selftests.log" 2>&1 || { cat "$G/selftests.log"; die "building the x86 selftests failed"; }
 
 guest_root "$R"
-cp "$TOP/guest/list" "$R/tests/list"
-cp "$G/bin/pkeys-demo" "$G/bin/sanity" "$G/bin/runtest" "$G/bin/bench" "$G/mm/protection_keys_64" \
-	"$G/mm/pkey_sighandler_tests_64" "$G/mm/pkey_kernel_access_64" \
+cp "$TOP/guest/list" "$TOP/guest/list.system" "$TOP/guest/system" "$R/tests/"
+cp "$G/bin/pkeys-demo" "$G/bin/sanity" "$G/bin/runtest" "$G/bin/bench" \
+	$(for t in $MM_TESTS; do echo "$G/mm/${t}_64 $G/mm/${t}_32"; done) \
 	$(for t in $X86_TESTS; do echo "$G/x86/${t}_64"; done) "$R/tests/"
 # The shared libraries of the dynamically linked test.
 guest_libs "$R" "$G/bin/sanity"

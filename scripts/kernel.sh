@@ -4,9 +4,11 @@
 # Configure and build the kernel of the working tree (build/linux).
 #
 # Usage: scripts/kernel.sh [-f FLAVOR] [-o OUTDIR] [-s SRCDIR] [-l] [MAKE-TARGET...]
-#   -f normal  tinyconfig + configs/*.config except debug.config (default)
+#   -f normal  tinyconfig + configs/base.config and pkeys.config (default)
 #   -f debug   the same + configs/debug.config
-#   -o OUTDIR  build directory (default build/kernel or build/kernel-debug)
+#   -f distro  Debian's cloud-amd64 config (package linux-config-6.12) +
+#              configs/pkeys.config and distro.config
+#   -o OUTDIR  build directory (default build/kernel, build/kernel-FLAVOR)
 #   -s SRCDIR  kernel source (default build/linux)
 #   -l         lenient: options that did not survive are listed, not fatal
 #              (make bisect: early steps lack the symbols later patches add)
@@ -14,10 +16,10 @@
 # fragment or the source tree's HEAD changed; kbuild does the rest
 # incrementally, through ccache.
 #
-# Configuration: `make tinyconfig`, merge the fragments with the tree's
-# scripts/kconfig/merge_config.sh, `make olddefconfig`, then every option a
-# fragment asks for must be in .config as asked, or the script stops and
-# lists the ones that did not survive.
+# Configuration: `make tinyconfig` (distro: Debian's config), merge the
+# fragments with the tree's scripts/kconfig/merge_config.sh, `make
+# olddefconfig`, then every option a fragment asks for must be in .config
+# as asked, or the script stops and lists the ones that did not survive.
 set -eu
 . "$(dirname "$0")/lib.sh"
 
@@ -37,19 +39,28 @@ done
 shift $((OPTIND - 1))
 
 fragments() {
-	local f
-	for f in "$TOP"/configs/*.config; do
-		[ "$(basename "$f")" = debug.config ] && continue
-		echo "$f"
-	done
-	[ "$flavor" = debug ] && echo "$TOP/configs/debug.config"
-	return 0
+	case $flavor in
+	distro) echo "$TOP/configs/pkeys.config" "$TOP/configs/distro.config" ;;
+	debug) echo "$TOP/configs/base.config" "$TOP/configs/pkeys.config" "$TOP/configs/debug.config" ;;
+	*) echo "$TOP/configs/base.config" "$TOP/configs/pkeys.config" ;;
+	esac
+}
+
+# The configuration the fragments are merged into.
+DISTRO_CONFIG=/usr/src/linux-config-6.12/config.amd64_none_cloud-amd64.xz
+start_config() {
+	if [ "$flavor" = distro ]; then
+		[ -f "$DISTRO_CONFIG" ] || die "$DISTRO_CONFIG missing: make deps (linux-config-6.12)"
+		xzcat "$DISTRO_CONFIG" >"$out/.config"
+	else
+		kmake -s tinyconfig >/dev/null
+	fi
 }
 
 case $flavor in
 normal) : "${out:=$B/kernel}" ;;
-debug) : "${out:=$B/kernel-debug}" ;;
-*) die "unknown flavor '$flavor' (normal or debug)" ;;
+debug | distro) : "${out:=$B/kernel-$flavor}" ;;
+*) die "unknown flavor '$flavor' (normal, debug or distro)" ;;
 esac
 [ $# -gt 0 ] || set -- bzImage
 
@@ -90,10 +101,11 @@ verify_config() {
 	exit 1
 }
 
-stamp=$( (cat $(fragments); git -C "$src" rev-parse HEAD 2>/dev/null || echo "$src") | sha1sum | cut -d' ' -f1)
+stamp=$( (cat $(fragments); [ "$flavor" != distro ] || xzcat "$DISTRO_CONFIG"
+	git -C "$src" rev-parse HEAD 2>/dev/null || echo "$src") | sha1sum | cut -d' ' -f1)
 if [ ! -f "$out/.config" ] || [ "$(cat "$out/.config-stamp" 2>/dev/null)" != "$stamp" ]; then
 	note "configuring $flavor kernel in $out"
-	kmake -s tinyconfig >/dev/null
+	start_config
 	# shellcheck disable=SC2046
 	(cd "$out" && "$src/scripts/kconfig/merge_config.sh" -m -O "$out" .config $(fragments)) >"$out/merge_config.log"
 	kmake -s olddefconfig

@@ -22,6 +22,10 @@
 #                (guest time advances 1 ns per guest instruction)
 #   -q           quiet: console only into the log, not on the terminal
 #   -P PLUGIN    load a TCG plugin (QEMU -plugin PLUGIN), e.g. a profiler
+#   -U           UEFI: machine q35 with Debian's OVMF (package ovmf), its
+#                variable store a copy in DIR (kept across boots of DIR:
+#                remove DIR/efivars.fd for a fresh one); 2 GiB of memory
+#   -X ARGS      more QEMU arguments (devices), split at spaces
 #
 # Exit status: the guest's ("pkeys-harness: exit N" on its console), or 1
 # when the guest crashed, hung or overran its time limit (the console log
@@ -40,8 +44,10 @@ cpus=2
 plugin=()
 icount=""
 quiet=""
+uefi=""
+extra=""
 
-while getopts "k:i:c:m:d:t:a:n:IqP:" opt; do
+while getopts "k:i:c:m:d:t:a:n:IqP:UX:" opt; do
 	case $opt in
 	k) kernel=$OPTARG ;;
 	i) initrd=$OPTARG ;;
@@ -54,7 +60,9 @@ while getopts "k:i:c:m:d:t:a:n:IqP:" opt; do
 	I) icount="-icount shift=0,sleep=off" ;;
 	P) plugin=(-plugin "$OPTARG") ;;
 	q) quiet=1 ;;
-	*) sed -n '7,23s/^# \{0,1\}//p' "$0" >&2; exit 2 ;;
+	U) uefi=1 ;;
+	X) extra=$OPTARG ;;
+	*) sed -n '7,27s/^# \{0,1\}//p' "$0" >&2; exit 2 ;;
 	esac
 done
 
@@ -68,9 +76,19 @@ cmdline="console=ttyS0 panic=-1 pkeys_harness=$mode pkeys_cpus=$cpus"
 [ "$mode" = run ] && cmdline="$cmdline quiet"
 cmdline="$cmdline $append"
 
+machine=(-machine pc -m 1G)
+if [ -n "$uefi" ]; then
+	# OVMF boots the kernel QEMU hands it (fw_cfg) through its EFI stub.
+	ovmf=/usr/share/OVMF
+	[ -f $ovmf/OVMF_CODE_4M.fd ] || die "$ovmf/OVMF_CODE_4M.fd missing: make deps (ovmf)"
+	[ -f "$dir/efivars.fd" ] || cp $ovmf/OVMF_VARS_4M.fd "$dir/efivars.fd"
+	machine=(-machine q35,smm=off -m 2G
+		-drive "if=pflash,format=raw,unit=0,readonly=on,file=$ovmf/OVMF_CODE_4M.fd"
+		-drive "if=pflash,format=raw,unit=1,file=${dir//,/,,}/efivars.fd")
+fi
 # shellcheck disable=SC2206
-qemu=(qemu-system-x86_64 -machine pc -accel tcg -cpu "$cpu" -smp "$cpus,sockets=$cpus" -m 1G
-	-kernel "$kernel" -initrd "$initrd" -append "$cmdline" -no-reboot $icount "${plugin[@]}")
+qemu=(qemu-system-x86_64 "${machine[@]}" -accel tcg -cpu "$cpu" -smp "$cpus,sockets=$cpus"
+	-kernel "$kernel" -initrd "$initrd" -append "$cmdline" -no-reboot $icount "${plugin[@]}" $extra)
 
 case $mode in
 shell)
