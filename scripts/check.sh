@@ -20,11 +20,13 @@
 #   harness  the harness's own tests (scripts/test-harness.sh): the
 #            collision check catches planted collisions, and a synthetic
 #            newer base drives the drift, conflict and rebase paths
-#   build    the normal and debug kernels and the guest userspace
+#   build    the normal, debug and distro kernels and the guest userspace
 #   W=1      the .c files the series touches build with W=1 and no warning
 #            the base did not already have
-#   boot     every flavor (normal, debug) on every CPU model (max: PKU+PKS,
-#            max,-pks: PKU only, max,-pku,-pks: neither, and the minimal
+#   boot     every flavor (normal, debug: tinyconfig-based, machine pc;
+#            distro: Debian's cloud-amd64 config, UEFI on machine q35)
+#            on every CPU model (max: PKU+PKS, max,-pks: PKU only,
+#            max,-pku,-pks: neither, and for normal and debug the minimal
 #            PKU CPU qemu64,+pku,+xsave,+xsaveopt), 2 vCPUs each:
 #            KUnit at boot and the guest's tests (guest/list), both parsed
 #            by the tree's kunit.py; any WARNING, BUG, oops, lockdep, KASAN
@@ -33,16 +35,20 @@
 #            PKS violations of test_pks (a key of its own; a stray write to
 #            a page table), whose oops must name the key; it is the only
 #            kernel report allowed there
+#   distro   the distribution flavor's own lines, CPU model max, each a
+#            boot of its own: EFI variables through efivarfs, pti=on,
+#            4-level paging (no5lvl), the 32-bit programs, three S3
+#            suspend/resume cycles, hibernation to a swap disk and resume
 #
 # Usage: scripts/check.sh [-f FLAVORS] [-c CPUS]
-#   -f "normal debug"   flavors to boot (default both)
+#   -f "normal debug distro"   flavors to build and boot (default all)
 #   -c "max max,-pks max,-pku,-pks qemu64,+pku,+xsave,+xsaveopt"   CPU
 #            models (default all four)
 # Results and logs: build/check/.  Exit status non-zero on any failure.
 set -u
 . "$(dirname "$0")/lib.sh"
 
-FLAVORS="normal debug"
+FLAVORS="normal debug distro"
 # qemu64,+pku,+xsave without +xsaveopt does not boot under QEMU 7.2 TCG:
 # QEMU takes CR4.OSXSAVE for reserved when CPUID.(0xD,1).EAX is 0 and
 # retries the kernel's write to CR4 forever (see README.md).
@@ -51,7 +57,7 @@ while getopts "f:c:" opt; do
 	case $opt in
 	f) FLAVORS=$OPTARG ;;
 	c) CPUS=$OPTARG ;;
-	*) sed -n '37,41s/^# \{0,1\}//p' "$0" >&2; exit 2 ;;
+	*) sed -n '43,47s/^# \{0,1\}//p' "$0" >&2; exit 2 ;;
 	esac
 done
 
@@ -59,6 +65,7 @@ C=$B/check
 KUNIT=$TREE/tools/testing/kunit/kunit.py
 TIME_LIMIT_normal=300
 TIME_LIMIT_debug=900
+TIME_LIMIT_distro=900
 mkdir -p "$C"
 
 passed=0 failed=0 skipped=0
@@ -315,13 +322,23 @@ guest_done() {
 	[ "$rc" = 0 ] && [ $g_f = 0 ]
 }
 
-# Boot one guest: flavor $1, CPU model $2.
+# qemu_args FLAVOR: how the flavor boots (distro: through UEFI).
+qemu_args() {
+	[ "$1" = distro ] && echo -U
+	return 0
+}
+
+# Boot one guest: flavor $1, CPU model $2; optionally $3 a name for the
+# guest's directory, $4 more kernel command line, $5 more QEMU arguments.
 boot_guest() {
-	local flavor=$1 cpu=$2 dir rc
-	dir=$C/$flavor-$cpu
+	local flavor=$1 cpu=$2 name=${3:-} append=${4:-} extra=${5:-} dir rc
+	dir=$C/$flavor-$cpu${name:+-$name}
 	guest_setup "$flavor"
+	rm -f "$dir/efivars.fd"
+	# shellcheck disable=SC2046
 	"$TOP/scripts/qemu.sh" -q -m check -k "$kdir/arch/x86/boot/bzImage" \
-		-c "$cpu" -d "$dir" -t "$limit"
+		-c "$cpu" -d "$dir" -t "$limit" $(qemu_args "$flavor") \
+		-a "$append" -X "$extra"
 	rc=$?
 	guest_bad "kernel reports in $dir/console.log:" "$(grep -E "$BAD" "$dir/console.log" | head -n 20)"
 	if [ -f "$dir/console.log" ]; then
@@ -347,8 +364,11 @@ boot_violation() {
 	dir=$C/$flavor-violation${what#key}
 	[ "$what" = pgtable ] && name="page tables"
 	guest_setup "$flavor"
+	rm -f "$dir/efivars.fd"
+	# shellcheck disable=SC2046
 	"$TOP/scripts/qemu.sh" -q -m violate -k "$kdir/arch/x86/boot/bzImage" \
-		-c max -d "$dir" -t "$limit" -a "kunit.enable=0 pkeys_violate=$what"
+		-c max -d "$dir" -t "$limit" -a "kunit.enable=0 pkeys_violate=$what" \
+		$(qemu_args "$flavor")
 	rc=$?
 	if grep -qE "#PF: PKS key [0-9]+ \\($name\\) refused the write" "$dir/console.log"; then
 		grep -E '#PF: PKS key|Oops' "$dir/console.log"
@@ -362,6 +382,34 @@ boot_violation() {
 		/BUG: unable to handle page fault/ { oops++; if (oops == 1) { inside = 1; next } }
 		inside && /---\[ end trace/ { inside = 0; next }
 		!inside && $0 ~ bad' "$dir/console.log" | head -n 20)"
+	guest_done "$dir" $rc
+}
+
+# Hibernation (distribution flavor, CPU model max): a first boot writes
+# its image to a swap disk and powers off, a second with resume= on the
+# same disk carries on where the first stopped and runs the checks.
+boot_hibernate() {
+	local dir=$C/distro-max-hibernate rc disk
+	guest_setup distro
+	mkdir -p "$dir/save"
+	rm -f "$dir/swap.img" "$dir/efivars.fd" "$dir/save/efivars.fd"
+	truncate -s 2G "$dir/swap.img"
+	disk="-drive file=$dir/swap.img,format=raw,if=virtio"
+	"$TOP/scripts/qemu.sh" -q -m check -U -k "$kdir/arch/x86/boot/bzImage" -c max \
+		-d "$dir/save" -t "$limit" -a "kunit.enable=0 pkeys_tests=sys_hibernate" -X "$disk"
+	if ! grep -q 'reboot: Power down' "$dir/save/console.log"; then
+		echo "the first boot did not power off after hibernating: $dir/save/console.log"
+		grep -E '^(not )?ok |PM: ' "$dir/save/console.log" | tail -n 20
+		g_f=$((g_f + 1))
+	fi
+	guest_bad "kernel reports in $dir/save/console.log:" \
+		"$(grep -E "$BAD" "$dir/save/console.log" | head -n 20)"
+	"$TOP/scripts/qemu.sh" -q -m check -U -k "$kdir/arch/x86/boot/bzImage" -c max \
+		-d "$dir" -t "$limit" -a "kunit.enable=0 pkeys_tests=sys_hibernate resume=/dev/vda" \
+		-X "$disk"
+	rc=$?
+	rm -f "$dir/swap.img"
+	guest_bad "kernel reports in $dir/console.log:" "$(grep -E "$BAD" "$dir/console.log" | head -n 20)"
 	guest_done "$dir" $rc
 }
 
@@ -382,6 +430,25 @@ boot_stage() {
 	fi
 }
 
+# One line each, on the distribution flavor with CPU model max: NAME,
+# the tests (pkeys_tests=), more kernel command line, more QEMU arguments.
+distro_line() {
+	local name=$1 tests=$2 append=$3 extra=${4:-}
+	boot_stage "distro $name/max" "$C/distro-$name.log" "$C/distro-max-$name/console.log" \
+		boot_guest distro max "$name" "pkeys_tests=$tests $append" "$extra"
+}
+
+distro_lines() {
+	distro_line efivars sys_efivars kunit.enable=0
+	distro_line pti=on test_pks_pgtable,test_pks pti=on
+	distro_line 4-level sanity,pkey_kernel_access,test_pks,test_pks_pgtable no5lvl
+	distro_line 32-bit protection_keys_32,pkey_sighandler_tests_32,pkey_kernel_access_32 \
+		kunit.enable=0
+	distro_line suspend sys_suspend,test_pks kunit.enable=0 "-global ICH9-LPC.disable_s3=0"
+	boot_stage "distro hibernate/max" "$C/distro-hibernate.log" \
+		"$C/distro-max-hibernate/console.log" boot_hibernate
+}
+
 total_start=$SECONDS
 echo "make check: logs in ${C#"$TOP"/}/"
 count_stage base st_base || true
@@ -398,10 +465,16 @@ if [ $built = 1 ]; then
 	count_stage "W=1" st_w1
 	for flavor in $FLAVORS; do
 		for cpu in $CPUS; do
+			# The distribution flavor boots through UEFI on the
+			# three models of -cpu max.
+			[ "$flavor" = distro ] && [ "${cpu%%,*}" != max ] && continue
 			boot_stage "boot $flavor/$cpu" "$C/boot-$flavor-${cpu//,/_}.log" \
 				"$C/$flavor-$cpu/console.log" boot_guest "$flavor" "$cpu"
 		done
 	done
+	case " $FLAVORS " in
+	*" distro "*) distro_lines ;;
+	esac
 	case " $CPUS " in
 	*" max "*)
 		for flavor in $FLAVORS; do
