@@ -39,7 +39,12 @@
 #            boot of its own: EFI variables through efivarfs, code
 #            patching (function tracer, kprobe, BPF JIT), pti=on,
 #            4-level paging (no5lvl), the 32-bit programs, three S3
-#            suspend/resume cycles, hibernation to a swap disk and resume
+#            suspend/resume cycles, kexec into the same kernel, which
+#            runs the tests, kdump (the deliberate violation's oops
+#            panics into a crash kernel, which runs the tests: the oops
+#            is the one report allowed), memory hotplug (a DIMM added on
+#            a NUMA node of its own, used, offlined, removed),
+#            hibernation to a swap disk and resume
 #
 # Usage: scripts/check.sh [-f FLAVORS] [-c CPUS]
 #   -f "normal debug distro"   flavors to build and boot (default all)
@@ -338,6 +343,7 @@ boot_guest() {
 	rm -f "$dir/efivars.fd"
 	# shellcheck disable=SC2046
 	"$TOP/scripts/qemu.sh" -q -m check -k "$kdir/arch/x86/boot/bzImage" \
+		-i "${GUEST_INITRD:-$B/guest/initramfs.cpio}" \
 		-c "$cpu" -d "$dir" -t "$limit" $(qemu_args "$flavor") \
 		-a "$append" -X "$extra"
 	rc=$?
@@ -415,6 +421,76 @@ boot_hibernate() {
 	guest_done "$dir" $rc
 }
 
+# kexec (distribution flavor, CPU model max): the guest's initramfs with
+# the same kernel as /boot/bzImage, which it loads with kexec and runs;
+# the second kernel runs the tests and reports.
+boot_kexec_initrd() {
+	local r=$C/kexec-root
+	rm -rf "$r"
+	mkdir -p "$r/boot"
+	cp "$B/kernel-distro/arch/x86/boot/bzImage" "$r/boot/bzImage"
+	(cd "$r" && find . | cpio -o -H newc --quiet) | cat "$B/guest/initramfs.cpio" - \
+		>"$C/initramfs-kexec.cpio"
+}
+
+boot_kexec() {
+	boot_kexec_initrd
+	GUEST_INITRD=$C/initramfs-kexec.cpio boot_guest distro max kexec \
+		"pkeys_tests=sys_kexec kunit.enable=0"
+}
+
+# kdump (distribution flavor, CPU model max): a crash kernel loaded with
+# kexec -p, the deliberate PKS violation's oops panics into it, and the
+# crash kernel runs the tests.  The oops, from its BUG line to the crash
+# kernel's banner, is the one kernel report allowed, and must name the key.
+boot_kdump() {
+	local dir=$C/distro-max-kdump rc
+	boot_kexec_initrd
+	guest_setup distro
+	rm -f "$dir/efivars.fd"
+	"$TOP/scripts/qemu.sh" -q -m check -U -k "$kdir/arch/x86/boot/bzImage" \
+		-i "$C/initramfs-kexec.cpio" -c max -d "$dir" -t "$limit" \
+		-a "pkeys_tests=sys_kdump kunit.enable=0 crashkernel=384M"
+	rc=$?
+	if grep -qE '#PF: PKS key [0-9]+ \(pks_test\) refused the write' "$dir/console.log"; then
+		grep -E '#PF: PKS key|Kernel panic' "$dir/console.log" | head -n 3
+	else
+		echo "no oops naming the key in $dir/console.log"
+		g_f=$((g_f + 1))
+	fi
+	guest_bad "kernel reports besides the expected oops in $dir/console.log:" \
+		"$(awk -v bad="$BAD" '
+		/BUG: unable to handle page fault/ { oops++; if (oops == 1) { inside = 1; next } }
+		inside && /Linux version/ { inside = 0; next }
+		!inside && $0 ~ bad' "$dir/console.log" | head -n 20)"
+	guest_done "$dir" $rc
+}
+
+# Memory hotplug (distribution flavor, CPU model max): NUMA node 1 has no
+# memory at boot (SRAT: a hotplug range); scripts/hotplug-host.py plugs a
+# 512 MiB DIMM there through the monitor when the guest asks, and unplugs
+# it once the guest has used and offlined it.
+boot_hotplug() {
+	local dir=$C/distro-max-hotplug rc host
+	guest_setup distro
+	mkdir -p "$dir"
+	rm -f "$dir/efivars.fd" "$dir/console.log"
+	python3 "$TOP/scripts/hotplug-host.py" "$dir" >"$dir/host.log" 2>&1 &
+	host=$!
+	"$TOP/scripts/qemu.sh" -q -m check -U -k "$kdir/arch/x86/boot/bzImage" -c max \
+		-d "$dir" -t "$limit" \
+		-a "pkeys_tests=sys_hotplug kunit.enable=0 memhp_default_state=online_movable" \
+		-X "-m 2G,slots=2,maxmem=3G -object memory-backend-ram,id=ram0,size=2G
+		-numa node,nodeid=0,cpus=0-1,memdev=ram0 -numa node,nodeid=1
+		-object memory-backend-ram,id=pkeys-ram,size=512M"
+	rc=$?
+	kill $host 2>/dev/null
+	wait $host 2>/dev/null
+	cat "$dir/host.log"
+	guest_bad "kernel reports in $dir/console.log:" "$(grep -E "$BAD" "$dir/console.log" | head -n 20)"
+	guest_done "$dir" $rc
+}
+
 # boot_stage NAME LOG CONSOLE FUNCTION ARGS...: one line for a boot.
 boot_stage() {
 	local name=$1 log=$2 console=$3 start
@@ -448,6 +524,12 @@ distro_lines() {
 	distro_line 32-bit protection_keys_32,pkey_sighandler_tests_32,pkey_kernel_access_32 \
 		kunit.enable=0
 	distro_line suspend sys_suspend,test_pks kunit.enable=0 "-global ICH9-LPC.disable_s3=0"
+	boot_stage "distro kexec/max" "$C/distro-kexec.log" "$C/distro-max-kexec/console.log" \
+		boot_kexec
+	boot_stage "distro kdump/max" "$C/distro-kdump.log" "$C/distro-max-kdump/console.log" \
+		boot_kdump
+	boot_stage "distro hotplug/max" "$C/distro-hotplug.log" \
+		"$C/distro-max-hotplug/console.log" boot_hotplug
 	boot_stage "distro hibernate/max" "$C/distro-hibernate.log" \
 		"$C/distro-max-hibernate/console.log" boot_hibernate
 }
