@@ -11,7 +11,7 @@ S := scripts
 
 # BASE=DIR: the series on a kernel tree of the user's (scripts/base.sh).
 export BASE
-.PHONY: help run shell check tree tree-reset export rebase kernel kernel-debug guest \
+.PHONY: help run shell check tree tree-reset export rebase kernel kernel-debug kernel-distro guest \
 	bisect bench profile fuzz stress deps clean
 
 help:
@@ -27,7 +27,7 @@ help:
 	@echo "make fuzz          trinity and fuzz-pkeys against the debug kernel as an unprivileged user (FUZZ_MINUTES=10)"
 	@echo "make stress        user and supervisor keys under threads, forks, signals, CPU hotplug (STRESS_SECONDS=180)"
 	@echo "make bisect        build every step of the series (x86_64; arm64/powerpc files it touches)"
-	@echo "make kernel | kernel-debug | guest   build one part"
+	@echo "make kernel | kernel-debug | kernel-distro | guest   build one part (distro: Debian's cloud-amd64 config)"
 	@echo "make clean         remove build/"
 	@echo "BASE=DIR           (any target) a 6.12.y kernel tree or checkout instead of Debian's linux-source-6.12"
 
@@ -51,6 +51,9 @@ kernel: tree
 
 kernel-debug: tree
 	@$(S)/kernel.sh -f debug bzImage
+
+kernel-distro: tree
+	@$(S)/kernel.sh -f distro bzImage
 
 guest: kernel
 	@$(S)/guest.sh
