@@ -403,8 +403,10 @@ boot_hibernate() {
 	rm -f "$dir/swap.img" "$dir/efivars.fd" "$dir/save/efivars.fd"
 	truncate -s 2G "$dir/swap.img"
 	disk="-drive file=$dir/swap.img,format=raw,if=virtio"
+	# It reports no status: it powers off.
 	"$TOP/scripts/qemu.sh" -q -m check -U -k "$kdir/arch/x86/boot/bzImage" -c max \
-		-d "$dir/save" -t "$limit" -a "kunit.enable=0 pkeys_tests=sys_hibernate" -X "$disk"
+		-d "$dir/save" -t "$limit" -a "kunit.enable=0 pkeys_tests=sys_hibernate" -X "$disk" \
+		>"$dir/save/qemu.log" 2>&1
 	if ! grep -q 'reboot: Power down' "$dir/save/console.log"; then
 		echo "the first boot did not power off after hibernating: $dir/save/console.log"
 		grep -E '^(not )?ok |PM: ' "$dir/save/console.log" | tail -n 20
@@ -511,9 +513,11 @@ boot_stage() {
 # One line each, on the distribution flavor with CPU model max: NAME,
 # the tests (pkeys_tests=), more kernel command line, more QEMU arguments.
 distro_line() {
-	local name=$1 tests=$2 append=$3 extra=${4:-}
-	boot_stage "distro $name/max" "$C/distro-$name.log" "$C/distro-max-$name/console.log" \
-		boot_guest distro max "$name" "pkeys_tests=$tests $append" "$extra"
+	local name=$1 tests=$2 append=$3 extra=${4:-} dir
+	# QEMU takes no '=' in the paths of its options.
+	dir=${name//=/-}
+	boot_stage "distro $name/max" "$C/distro-$dir.log" "$C/distro-max-$dir/console.log" \
+		boot_guest distro max "$dir" "pkeys_tests=$tests $append" "$extra"
 }
 
 distro_lines() {
