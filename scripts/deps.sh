@@ -39,7 +39,9 @@ base_upgrade() {
 	dpkg --compare-versions "$cand" gt "$inst" || return 0
 	echo "deps: upgrading linux-source-6.12 $inst -> $cand"
 	[ "$(id -u)" = 0 ] || { echo "warning: need root to upgrade linux-source-6.12" >&2; return 0; }
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --only-upgrade linux-source-6.12 >/dev/null
+	# Debian's configuration of the same version, for the distro flavor.
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --only-upgrade linux-source-6.12 \
+		linux-config-6.12 >/dev/null
 }
 
 if [ -z "$missing" ]; then
