@@ -333,11 +333,12 @@ export_series() {
 	# format-patch stamps the cover letter with the current time; use the
 	# date of the last commit so that an unchanged series exports unchanged.
 	sed -i "s/^Date: .*/Date: $(git_tree log -1 --format=%aD HEAD)/" "$tmp"/0000-cover-letter.patch
-	# The patches stay as git wrote them, blank context lines included
-	# (a single space), so that git patch-id reads each as one patch.
-	# checkpatch reads them by absolute path (make check's lint stage): given
-	# a relative path in this repository it would take that space for
-	# trailing whitespace.
+	# Blank context lines without their single space: checkpatch, given a
+	# relative path in this repository, takes that space for trailing
+	# whitespace.  git apply and GNU patch read an empty line as a blank
+	# context line; the comparison with the tree puts the space back
+	# before git patch-id.
+	sed -i 's/^ $//' "$tmp"/[0-9]*.patch
 	if grep -q '\*\*\* SUBJECT HERE \*\*\*' "$tmp/0000-cover-letter.patch"; then
 		echo "warning: the cover letter has no text: git -C $TREE branch --edit-description" >&2
 	fi
