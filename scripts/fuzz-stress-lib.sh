@@ -7,7 +7,7 @@
 REL=$B/reliability
 
 # Console patterns that fail a run: those of scripts/check.sh.
-BAD='WARNING:|(^|[^A-Z_])BUG[: ]|Oops|general protection fault|Kernel panic|Call Trace:|possible recursive locking|circular locking|inconsistent lock state|KASAN:|UBSAN:|INFO: task .* blocked|rcu.*stall|sleeping function called from invalid context'
+BAD='WARNING:|(^|[^A-Z_])BUG[: ]|Oops|general protection fault|Kernel panic|Call Trace:|possible recursive locking|circular locking|inconsistent lock state|KASAN:|UBSAN:|INFO: task .* blocked|rcu.*stall|sleeping function called from invalid context|was open on return to user space'
 
 # rel_cc OUT SRC: a static guest program, rebuilt when SRC or a header
 # of guest/ is newer.

@@ -40,6 +40,7 @@ cc_if_newer "$G/bin/runtest" "$TOP/guest/runtest.c" -static
 cc_if_newer "$G/bin/bench" "$TOP/guest/bench.c" -static
 cc_if_newer "$G/bin/bpf-jit" "$TOP/guest/bpf-jit.c" -static
 cc_if_newer "$G/bin/node-touch" "$TOP/guest/node-touch.c" -static
+cc_if_newer "$G/bin/pressure" "$TOP/guest/pressure.c" -static
 
 # The base's pkeys selftests, built by their own Makefile, statically,
 # 64-bit and 32-bit (gcc-multilib; the 32-bit ones run where the kernel
@@ -57,7 +58,7 @@ make -s -C "$SELFTESTS/x86" OUTPUT="$G/x86" KHDR_INCLUDES="-isystem $KH" \
 
 guest_root "$R"
 cp "$TOP/guest/list" "$TOP/guest/list.system" "$TOP/guest/system" "$R/tests/"
-cp "$G/bin/pkeys-demo" "$G/bin/sanity" "$G/bin/runtest" "$G/bin/bench" "$G/bin/bpf-jit" "$G/bin/node-touch" \
+cp "$G/bin/pkeys-demo" "$G/bin/sanity" "$G/bin/runtest" "$G/bin/bench" "$G/bin/bpf-jit" "$G/bin/node-touch" "$G/bin/pressure" \
 	$(for t in $MM_TESTS; do echo "$G/mm/${t}_64 $G/mm/${t}_32"; done) \
 	$(for t in $X86_TESTS; do echo "$G/x86/${t}_64"; done) "$R/tests/"
 # e2fsprogs' chattr, which busybox-static lacks: the EFI variable test
