@@ -12,7 +12,7 @@ S := scripts
 # BASE=DIR: the series on a kernel tree of the user's (scripts/base.sh).
 export BASE
 .PHONY: help run shell check tree tree-reset export rebase kernel kernel-debug kernel-distro guest \
-	bisect bench profile fuzz stress deps clean
+	bisect bench profile fuzz stress deb deps clean
 
 help:
 	@echo "make run           build the patched kernel, boot it under QEMU -cpu max, demonstrate keys"
@@ -28,6 +28,7 @@ help:
 	@echo "make stress        user and supervisor keys under threads, forks, signals, CPU hotplug (STRESS_SECONDS=180)"
 	@echo "make bisect        build every step of the series (x86_64; arm64/powerpc files it touches)"
 	@echo "make kernel | kernel-debug | kernel-distro | guest   build one part (distro: Debian's cloud-amd64 config)"
+	@echo "make deb           Debian packages of the distribution flavor, modules included (build/*.deb)"
 	@echo "make clean         remove build/"
 	@echo "BASE=DIR           (any target) a 6.12.y kernel tree or checkout instead of Debian's linux-source-6.12"
 
@@ -52,8 +53,16 @@ kernel: tree
 kernel-debug: tree
 	@$(S)/kernel.sh -f debug bzImage
 
+# Debian packages (linux-image, linux-headers, linux-libc-dev) of the
+# distribution flavor, every module of its config included: the kernel's
+# own bindeb-pkg, into build/.
+deb: deps tree
+	@$(S)/kernel.sh -f distro bindeb-pkg
+	@ls -1 $(CURDIR)/build/*.deb
+
 kernel-distro: tree
 	@$(S)/kernel.sh -f distro bzImage
+	@$(S)/kernel.sh -f distro modules-pkeys
 
 guest: kernel
 	@$(S)/guest.sh

@@ -44,7 +44,10 @@
 #            panics into a crash kernel, which runs the tests: the oops
 #            is the one report allowed), memory hotplug (a DIMM added on
 #            a NUMA node of its own, used, offlined, removed),
-#            memory pressure (page tables under a hog that leaves no 2 MiB
+#            modules (test_vmalloc.ko loaded: kernel page tables
+#            written from a module; the flavor builds the modules of
+#            configs/distro.modules with modpost), memory pressure (page
+#            tables under a hog that leaves no 2 MiB
 #            block: untagged tables counted, nothing hangs), hibernation
 #            to a swap disk and resume
 #
@@ -217,6 +220,7 @@ st_build() {
 	"$TOP/scripts/kernel.sh" -f normal bzImage headers || return 1
 	for f in $FLAVORS; do
 		[ "$f" = normal ] || "$TOP/scripts/kernel.sh" -f "$f" bzImage || return 1
+		[ "$f" != distro ] || "$TOP/scripts/kernel.sh" -f distro modules-pkeys || return 1
 	done
 	"$TOP/scripts/guest.sh" || return 1
 	echo "kernels ($FLAVORS) and guest userspace built"
@@ -273,7 +277,17 @@ BAD_OK='pks_test leak.? was open on return to user space'
 
 # bad_lines FILE: the kernel reports in FILE.
 bad_lines() {
-	bad_lines "$1" | grep -vE "$BAD_OK"
+	grep -E "$BAD" "$1" | grep -vE "$BAD_OK"
+}
+
+# bad_lines_besides_oops FILE END: the same, but for the one expected
+# oops, from its BUG line to the first line matching END (the end of its
+# trace, or the crash kernel's banner); at most 20.
+bad_lines_besides_oops() {
+	awk -v bad="$BAD" -v ok="$BAD_OK" -v end="$2" '
+		/BUG: unable to handle page fault/ { oops++; if (oops == 1) { inside = 1; next } }
+		inside && $0 ~ end { inside = 0; next }
+		!inside && $0 ~ bad && $0 !~ ok' "$1" | head -n 20
 }
 
 # kunit_results NAME FILE: parse FILE with kunit.py, add to the counts.
@@ -395,10 +409,7 @@ boot_violation() {
 	fi
 	# Kernel reports outside the one expected oops (its BUG line to its end).
 	guest_bad "kernel reports besides the expected oops in $dir/console.log:" \
-		"$(awk -v bad="$BAD" -v ok="$BAD_OK" '
-		/BUG: unable to handle page fault/ { oops++; if (oops == 1) { inside = 1; next } }
-		inside && /---\[ end trace/ { inside = 0; next }
-		!inside && $0 ~ bad && $0 !~ ok' "$dir/console.log" | head -n 20)"
+		"$(bad_lines_besides_oops "$dir/console.log" '---\[ end trace')"
 	guest_done "$dir" $rc
 }
 
@@ -470,11 +481,30 @@ boot_kdump() {
 		g_f=$((g_f + 1))
 	fi
 	guest_bad "kernel reports besides the expected oops in $dir/console.log:" \
-		"$(awk -v bad="$BAD" -v ok="$BAD_OK" '
-		/BUG: unable to handle page fault/ { oops++; if (oops == 1) { inside = 1; next } }
-		inside && /Linux version/ { inside = 0; next }
-		!inside && $0 ~ bad && $0 !~ ok' "$dir/console.log" | head -n 20)"
+		"$(bad_lines_besides_oops "$dir/console.log" 'Linux version')"
 	guest_done "$dir" $rc
+}
+
+# Modules (distribution flavor, CPU model max): the guest's initramfs with
+# the modules of configs/distro.modules in /lib/modules/pkeys, signed with
+# the build's key as modules_install would.
+boot_modules_initrd() {
+	local r=$C/modules-root k=$B/kernel-distro m
+	rm -rf "$r"
+	mkdir -p "$r/lib/modules/pkeys"
+	for m in $(distro_modules); do
+		cp "$k/$m" "$r/lib/modules/pkeys/" || return 1
+		"$k/scripts/sign-file" sha256 "$k/certs/signing_key.pem" "$k/certs/signing_key.x509" \
+			"$r/lib/modules/pkeys/${m##*/}" || return 1
+	done
+	(cd "$r" && find . | cpio -o -H newc --quiet) | cat "$B/guest/initramfs.cpio" - \
+		>"$C/initramfs-modules.cpio"
+}
+
+boot_modules() {
+	boot_modules_initrd || return 1
+	GUEST_INITRD=$C/initramfs-modules.cpio boot_guest distro max modules \
+		"pkeys_tests=sys_modules kunit.enable=0"
 }
 
 # Memory hotplug (distribution flavor, CPU model max): NUMA node 1 has no
@@ -534,14 +564,19 @@ distro_lines() {
 	distro_line code-patching sys_codepatch,test_pks_pgtable kunit.enable=0
 	distro_line pti=on test_pks_pgtable,test_pks pti=on
 	distro_line 4-level sanity,pkey_kernel_access,test_pks,test_pks_pgtable no5lvl
-	distro_line 32-bit protection_keys_32,pkey_sighandler_tests_32,pkey_kernel_access_32 \
-		kunit.enable=0
+	# The base's 32-bit pkeys tests and the series' own.
+	local t32=protection_keys_32,pkey_sighandler_tests_32,pkey_kernel_access_32
+	t32=$t32,test_pks_32,test_pkeys_proc_32,test_pkeys_strict_32,test_pkeys_signal_32
+	t32=$t32,test_pks_pgtable_32,test_pkeys_bad_input_32,test_pkeys_hostile_32
+	distro_line 32-bit "$t32" kunit.enable=0
 	distro_line suspend sys_suspend,test_pks kunit.enable=0 "-global ICH9-LPC.disable_s3=0"
 	distro_line memory-pressure sys_pressure kunit.enable=0 "-m 1G"
 	boot_stage "distro kexec/max" "$C/distro-kexec.log" "$C/distro-max-kexec/console.log" \
 		boot_kexec
 	boot_stage "distro kdump/max" "$C/distro-kdump.log" "$C/distro-max-kdump/console.log" \
 		boot_kdump
+	boot_stage "distro modules/max" "$C/distro-modules.log" "$C/distro-max-modules/console.log" \
+		boot_modules
 	boot_stage "distro hotplug/max" "$C/distro-hotplug.log" \
 		"$C/distro-max-hotplug/console.log" boot_hotplug
 	boot_stage "distro hibernate/max" "$C/distro-hibernate.log" \

@@ -49,18 +49,18 @@ MM_TESTS="protection_keys pkey_sighandler_tests pkey_kernel_access"
 make -s -C "$SELFTESTS/mm" OUTPUT="$G/mm" KHDR_INCLUDES="-isystem $KH" \
 	EXTRA_CFLAGS=-static $(for t in $MM_TESTS; do echo "$G/mm/${t}_64 $G/mm/${t}_32"; done) \
 	>"$G/selftests.log" 2>&1 || { cat "$G/selftests.log"; die "building the mm selftests failed"; }
-# The series' selftests, by the x86 selftests' Makefile.
+# The series' selftests, by the x86 selftests' Makefile, 64-bit and 32-bit.
 X86_TESTS="test_pks test_pkeys_proc test_pkeys_strict test_pkeys_signal test_pks_pgtable test_pkeys_bad_input test_pkeys_hostile"
 mkdir -p "$G/x86"
 make -s -C "$SELFTESTS/x86" OUTPUT="$G/x86" KHDR_INCLUDES="-isystem $KH" \
-	EXTRA_CFLAGS=-static $(for t in $X86_TESTS; do echo "$G/x86/${t}_64"; done) \
+	EXTRA_CFLAGS=-static $(for t in $X86_TESTS; do echo "$G/x86/${t}_64 $G/x86/${t}_32"; done) \
 	>>"$G/selftests.log" 2>&1 || { cat "$G/selftests.log"; die "building the x86 selftests failed"; }
 
 guest_root "$R"
 cp "$TOP/guest/list" "$TOP/guest/list.system" "$TOP/guest/system" "$R/tests/"
 cp "$G/bin/pkeys-demo" "$G/bin/sanity" "$G/bin/runtest" "$G/bin/bench" "$G/bin/bpf-jit" "$G/bin/node-touch" "$G/bin/pressure" \
 	$(for t in $MM_TESTS; do echo "$G/mm/${t}_64 $G/mm/${t}_32"; done) \
-	$(for t in $X86_TESTS; do echo "$G/x86/${t}_64"; done) "$R/tests/"
+	$(for t in $X86_TESTS; do echo "$G/x86/${t}_64 $G/x86/${t}_32"; done) "$R/tests/"
 # e2fsprogs' chattr, which busybox-static lacks: the EFI variable test
 # clears the immutable flag efivarfs sets.
 cp /usr/bin/chattr "$R/usr/bin/chattr"

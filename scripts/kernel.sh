@@ -12,9 +12,10 @@
 #   -s SRCDIR  kernel source (default build/linux)
 #   -l         lenient: options that did not survive are listed, not fatal
 #              (make bisect: early steps lack the symbols later patches add)
-# Default target: bzImage.  The configuration is made again only when a
-# fragment or the source tree's HEAD changed; kbuild does the rest
-# incrementally, through ccache.
+# Default target: bzImage.  modules-pkeys (distro flavor, after bzImage):
+# the modules of configs/distro.modules, with modpost.  The configuration
+# is made again only when a fragment or the source tree's HEAD changed;
+# kbuild does the rest incrementally, through ccache.
 #
 # Configuration: `make tinyconfig` (distro: Debian's config), merge the
 # fragments with the tree's scripts/kconfig/merge_config.sh, `make
@@ -63,6 +64,12 @@ debug | distro) : "${out:=$B/kernel-$flavor}" ;;
 *) die "unknown flavor '$flavor' (normal, debug or distro)" ;;
 esac
 [ $# -gt 0 ] || set -- bzImage
+# modules-pkeys: the modules of configs/distro.modules, with modpost
+# against vmlinux.o (build bzImage first).
+if [ "$*" = modules-pkeys ]; then
+	[ "$flavor" = distro ] || die "modules-pkeys is for the distribution flavor"
+	set -- $(distro_modules)
+fi
 
 mkdir -p "$out"
 out=$(cd "$out" && pwd)

@@ -76,3 +76,8 @@ guest_cpio() {
 	mv "$dir/initramfs.cpio.tmp" "$dir/initramfs.cpio"
 	echo "  CPIO    ${dir#"$TOP"/}/initramfs.cpio ($(du -k "$dir/initramfs.cpio" | cut -f1) KiB)"
 }
+
+# The modules the distribution flavor builds (configs/distro.modules).
+distro_modules() {
+	sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$TOP/configs/distro.modules"
+}
