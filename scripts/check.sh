@@ -501,10 +501,15 @@ boot_modules_initrd() {
 		>"$C/initramfs-modules.cpio"
 }
 
+# CPU model max without CMPXCHG16B: QEMU 7.2's TCG corrupts the flags
+# of an interrupted CMPXCHG16B now and then (the interrupt frame gets
+# EFLAGS with TF and DF set from stale condition codes), which SLUB's
+# fast path hits under test_vmalloc's load: a #DB warning, then memory
+# corruption, with or without the series and with PKS off (README.md).
 boot_modules() {
 	boot_modules_initrd || return 1
 	GUEST_INITRD=$C/initramfs-modules.cpio boot_guest distro max modules \
-		"pkeys_tests=sys_modules kunit.enable=0"
+		"pkeys_tests=sys_modules kunit.enable=0" "-cpu max,-cx16"
 }
 
 # Memory hotplug (distribution flavor, CPU model max): NUMA node 1 has no
@@ -570,7 +575,7 @@ distro_lines() {
 	t32=$t32,test_pks_pgtable_32,test_pkeys_bad_input_32,test_pkeys_hostile_32
 	distro_line 32-bit "$t32" kunit.enable=0
 	distro_line suspend sys_suspend,test_pks kunit.enable=0 "-global ICH9-LPC.disable_s3=0"
-	distro_line memory-pressure sys_pressure kunit.enable=0 "-m 1G"
+	distro_line memory-pressure sys_pressure kunit.enable=0 "-m 512M"
 	boot_stage "distro kexec/max" "$C/distro-kexec.log" "$C/distro-max-kexec/console.log" \
 		boot_kexec
 	boot_stage "distro kdump/max" "$C/distro-kdump.log" "$C/distro-max-kdump/console.log" \
