@@ -501,15 +501,10 @@ boot_modules_initrd() {
 		>"$C/initramfs-modules.cpio"
 }
 
-# CPU model max without CMPXCHG16B: QEMU 7.2's TCG corrupts the flags
-# of an interrupted CMPXCHG16B now and then (the interrupt frame gets
-# EFLAGS with TF and DF set from stale condition codes), which SLUB's
-# fast path hits under test_vmalloc's load: a #DB warning, then memory
-# corruption, with or without the series and with PKS off (README.md).
 boot_modules() {
 	boot_modules_initrd || return 1
 	GUEST_INITRD=$C/initramfs-modules.cpio boot_guest distro max modules \
-		"pkeys_tests=sys_modules kunit.enable=0" "-cpu max,-cx16"
+		"pkeys_tests=sys_modules kunit.enable=0"
 }
 
 # Memory hotplug (distribution flavor, CPU model max): NUMA node 1 has no
