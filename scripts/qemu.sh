@@ -86,8 +86,10 @@ if [ -n "$uefi" ]; then
 		-drive "if=pflash,format=raw,unit=0,readonly=on,file=$ovmf/OVMF_CODE_4M.fd"
 		-drive "if=pflash,format=raw,unit=1,file=${dir//,/,,}/efivars.fd")
 fi
-# QEMU 7.2's TCG now and then computes the flags of CMPXCHG16B from
-# condition codes it has not brought up to date: EFLAGS then holds bits
+# Guests seen under QEMU 7.2's TCG with CMPXCHG16B: EFLAGS right after
+# SLUB's CMPXCHG16B holding bits no CPU sets, most likely flags computed
+# from condition codes TCG had not brought up to date (not proven: the
+# base kernel did not show it in 5 boots; README.md, QEMU): bits
 # 22-31 (the low half of an operand), TF and DF among them, and a later
 # PUSHF or interrupt frame hands them on: a #DB or #GP in the kernel, or
 # memory corrupted by a string instruction run backwards.  SLUB's fast
