@@ -214,6 +214,20 @@ st_harness() {
 	"$TOP/scripts/test-harness.sh"
 }
 
+# What this machine's QEMU gets wrong that the guests work around: the
+# verdict of scripts/qemu-cx16.sh (fails only when it cannot tell).
+st_qemu() {
+	local v rc
+	v=$("$TOP/scripts/qemu-cx16.sh")
+	rc=$?
+	case $rc in
+	0) echo "$v; guests keep CMPXCHG16B" ;;
+	1) echo "$v; guests run without it (-cx16), the benchmark with it" ;;
+	*) echo "$v" ;;
+	esac
+	[ $rc != 2 ]
+}
+
 # The normal kernel always: the guest is built against its headers.
 st_build() {
 	local f
@@ -593,6 +607,7 @@ if [ $built = 1 ]; then
 	count_stage apply st_apply
 	count_stage collisions st_collisions
 	count_stage harness st_harness
+	count_stage qemu st_qemu
 	count_stage build st_build || built=0
 fi
 if [ $built = 1 ]; then
