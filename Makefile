@@ -12,7 +12,7 @@ S := scripts
 # BASE=DIR: the series on a kernel tree of the user's (scripts/base.sh).
 export BASE
 .PHONY: help run shell check tree tree-reset export rebase kernel kernel-debug kernel-distro guest \
-	bisect bench profile fuzz stress deb deps clean
+	bisect bench profile fuzz stress deb deps clean control
 
 help:
 	@echo "make run           build the patched kernel, boot it under QEMU -cpu max, demonstrate keys"
@@ -27,6 +27,7 @@ help:
 	@echo "make fuzz          trinity and fuzz-pkeys against the debug kernel as an unprivileged user (FUZZ_MINUTES=10)"
 	@echo "make stress        user and supervisor keys under threads, forks, signals, CPU hotplug (STRESS_SECONDS=180)"
 	@echo "make bisect        build every step of the series (x86_64; arm64/powerpc files it touches)"
+	@echo "make control       the distribution config without the series on the same guest lines (build/control/)"
 	@echo "make kernel | kernel-debug | kernel-distro | guest   build one part (distro: Debian's cloud-amd64 config)"
 	@echo "make deb           Debian packages of the distribution flavor, modules included (build/*.deb)"
 	@echo "make clean         remove build/"
@@ -78,6 +79,11 @@ check: deps
 
 bisect: tree
 	@$(S)/bisect.sh
+
+# Control boots: Debian's distribution configuration built from the base
+# alone, booted on the distribution flavor's lines (build/control/).
+control: guest
+	@$(S)/check.sh -b
 
 bench: deps
 	@$(S)/bench.sh

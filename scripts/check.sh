@@ -51,10 +51,17 @@
 #            block: untagged tables counted, nothing hangs), hibernation
 #            to a swap disk and resume
 #
-# Usage: scripts/check.sh [-f FLAVORS] [-c CPUS]
+# Usage: scripts/check.sh [-f FLAVORS] [-c CPUS] [-b]
 #   -f "normal debug distro"   flavors to build and boot (default all)
 #   -c "max max,-pks max,-pku,-pks qemu64,+pku,+xsave,+xsaveopt"   CPU
 #            models (default all four)
+#   -b       control boots (make control): the distribution flavor's
+#            configuration built from the base alone (build/kernel-distro-base)
+#            and booted on its boot and distro lines, logs in build/control/,
+#            kernel reports listed per line, not failed.  make check then
+#            counts a report as the base's, listed but not failed, only
+#            when the same line's control boot shows the same report
+#            (numbers and addresses aside)
 # Results and logs: build/check/.  Exit status non-zero on any failure.
 set -u
 . "$(dirname "$0")/lib.sh"
@@ -64,15 +71,18 @@ FLAVORS="normal debug distro"
 # QEMU takes CR4.OSXSAVE for reserved when CPUID.(0xD,1).EAX is 0 and
 # retries the kernel's write to CR4 forever (see README.md).
 CPUS="max max,-pks max,-pku,-pks qemu64,+pku,+xsave,+xsaveopt"
-while getopts "f:c:" opt; do
+CONTROL=""
+while getopts "f:c:b" opt; do
 	case $opt in
 	f) FLAVORS=$OPTARG ;;
 	c) CPUS=$OPTARG ;;
-	*) sed -n '43,47s/^# \{0,1\}//p' "$0" >&2; exit 2 ;;
+	b) CONTROL=1 FLAVORS=distro CPUS="max max,-pks max,-pku,-pks" ;;
+	*) sed -n '/^# Usage/,/^# Results/s/^# \{0,1\}//p' "$0" >&2; exit 2 ;;
 	esac
 done
 
 C=$B/check
+[ -z "$CONTROL" ] || C=$B/control
 KUNIT=$TREE/tools/testing/kunit/kunit.py
 TIME_LIMIT_normal=300
 TIME_LIMIT_debug=900
@@ -289,9 +299,28 @@ BAD='WARNING:|(^|[^A-Z_])BUG[: ]|Oops|general protection fault|Kernel panic|Call
 # The one key left open on purpose: test_pks's "leak".
 BAD_OK='pks_test leak.? was open on return to user space'
 
-# bad_lines FILE: the kernel reports in FILE.
+# A report without its time stamp, numbers and addresses, for comparison
+# with the control boots'.
+report_key() {
+	sed -E 's/^\[[ 0-9.]+\] *//; s/0x[0-9a-f]+/0x_/g; s/[0-9a-f]{8,}/_/g; s/[0-9]+/N/g'
+}
+
+# bad_lines FILE: the kernel reports in FILE.  Those the same line's
+# control boot (build/control/, make control) shows too are the base's:
+# appended to build/check/base-reports.txt instead.
 bad_lines() {
-	grep -E "$BAD" "$1" | grep -vE "$BAD_OK"
+	local ctl=$B/control/${1#"$C"/} line
+	if [ -n "$CONTROL" ] || [ ! -f "$ctl" ]; then
+		grep -E "$BAD" "$1" | grep -vE "$BAD_OK"
+		return
+	fi
+	grep -E "$BAD" "$1" | grep -vE "$BAD_OK" | while IFS= read -r line; do
+		if grep -E "$BAD" "$ctl" | report_key | grep -qxF "$(echo "$line" | report_key)"; then
+			echo "${1#"$C"/}: $line" >>"$C/base-reports.txt"
+		else
+			echo "$line"
+		fi
+	done
 }
 
 # bad_lines_besides_oops FILE END: the same, but for the one expected
@@ -331,11 +360,17 @@ kunit_results() {
 	g_p=$((g_p + p)) g_f=$((g_f + f)) g_s=$((g_s + s))
 }
 
+# kernel_dir FLAVOR: its build; in control boots, the base's.
+kernel_dir() {
+	local k=$B/kernel
+	[ "$1" = normal ] || k=$B/kernel-$1
+	echo "$k${CONTROL:+-base}"
+}
+
 # guest_setup FLAVOR: the flavor's kernel ($kdir) and time limit ($limit);
 # the guest's counts start at 0.
 guest_setup() {
-	kdir=$B/kernel
-	[ "$1" = normal ] || kdir=$B/kernel-$1
+	kdir=$(kernel_dir "$1")
 	eval "limit=\$TIME_LIMIT_$1"
 	g_p=0 g_f=0 g_s=0
 }
@@ -464,7 +499,7 @@ boot_kexec_initrd() {
 	local r=$C/kexec-root
 	rm -rf "$r"
 	mkdir -p "$r/boot"
-	cp "$B/kernel-distro/arch/x86/boot/bzImage" "$r/boot/bzImage"
+	cp "$(kernel_dir distro)/arch/x86/boot/bzImage" "$r/boot/bzImage"
 	(cd "$r" && find . | cpio -o -H newc --quiet) | cat "$B/guest/initramfs.cpio" - \
 		>"$C/initramfs-kexec.cpio"
 }
@@ -503,7 +538,8 @@ boot_kdump() {
 # the modules of configs/distro.modules in /lib/modules/pkeys, signed with
 # the build's key as modules_install would.
 boot_modules_initrd() {
-	local r=$C/modules-root k=$B/kernel-distro m
+	local r=$C/modules-root k m
+	k=$(kernel_dir distro)
 	rm -rf "$r"
 	mkdir -p "$r/lib/modules/pkeys"
 	for m in $(distro_modules); do
@@ -597,7 +633,44 @@ distro_lines() {
 		"$C/distro-max-hibernate/console.log" boot_hibernate
 }
 
+# Control boots: the base's build of the distribution flavor.
+st_control_build() {
+	local base
+	base=$("$TOP/scripts/base.sh") || return 1
+	"$TOP/scripts/kernel.sh" -f distro -l -s "$base" -o "$(kernel_dir distro)" \
+		bzImage modules-pkeys || return 1
+	[ -f "$B/guest/initramfs.cpio" ] || "$TOP/scripts/guest.sh" || return 1
+	echo "the base's distro kernel: $(kernel_dir distro)"
+}
+
+# Control boots: each guest's kernel reports, by line.
+control_summary() {
+	local log n=0 r
+	for log in "$C"/*/console.log; do
+		r=$(grep -E "$BAD" "$log" | grep -vE "$BAD_OK")
+		[ -n "$r" ] || continue
+		echo "${log#"$C"/}:"
+		echo "$r" | sed 's/^/    /'
+		n=$((n + $(echo "$r" | wc -l)))
+	done >"$C/reports.txt"
+	echo "control boots: $n kernel reports in $(ls -d "$C"/*/console.log | wc -l) boots of the base (build/control/reports.txt)"
+	cat "$C/reports.txt"
+}
+
 total_start=$SECONDS
+if [ -n "$CONTROL" ]; then
+	echo "make control: the base without the series, logs in ${C#"$TOP"/}/"
+	count_stage "build base" st_control_build || exit 1
+	for cpu in $CPUS; do
+		boot_stage "boot distro/$cpu" "$C/boot-distro-${cpu//,/_}.log" \
+			"$C/distro-$cpu/console.log" boot_guest distro "$cpu"
+	done
+	distro_lines
+	echo "total $((SECONDS - total_start)) s"
+	control_summary
+	exit 0
+fi
+rm -f "$C/base-reports.txt"
 echo "make check: logs in ${C#"$TOP"/}/"
 count_stage base st_base || true
 count_stage tree st_tree || built=0
@@ -661,6 +734,10 @@ bad_input_summary() {
 }
 [ -d "$C/normal-max" ] && bad_input_summary
 
+if [ -s "$C/base-reports.txt" ]; then
+	echo "kernel reports the same lines' control boots of the base show too (not counted):"
+	sed 's/^/    /' "$C/base-reports.txt"
+fi
 echo "total $((SECONDS - total_start)) s${failures:+; failed:$failures}"
 echo "$passed passed, $failed failed, $skipped skipped"
 [ -z "$failures" ] && [ $failed = 0 ]
