@@ -24,7 +24,8 @@
 #   -P PLUGIN    load a TCG plugin (QEMU -plugin PLUGIN), e.g. a profiler
 #   -U           UEFI: machine q35 with Debian's OVMF (package ovmf), its
 #                variable store a copy in DIR (kept across boots of DIR:
-#                remove DIR/efivars.fd for a fresh one); 2 GiB of memory
+#                remove DIR/efivars.fd for a fresh one); 2 GiB of memory;
+#                a PCI device with a 4 MiB memory BAR (ivshmem-plain)
 #   -X ARGS      more QEMU arguments (devices), split at spaces
 #
 # Exit status: the guest's ("pkeys-harness: exit N" on its console), or 1
@@ -82,9 +83,12 @@ if [ -n "$uefi" ]; then
 	ovmf=/usr/share/OVMF
 	[ -f $ovmf/OVMF_CODE_4M.fd ] || die "$ovmf/OVMF_CODE_4M.fd missing: make deps (ovmf)"
 	[ -f "$dir/efivars.fd" ] || cp $ovmf/OVMF_VARS_4M.fd "$dir/efivars.fd"
+	# ivshmem-plain: a PCI memory BAR of 4 MiB, for KUnit's huge
+	# ioremap() case (pks_pgtable_huge_ioremap_of_a_bar).
 	machine=(-machine q35,smm=off -m 2G
 		-drive "if=pflash,format=raw,unit=0,readonly=on,file=$ovmf/OVMF_CODE_4M.fd"
-		-drive "if=pflash,format=raw,unit=1,file=${dir//,/,,}/efivars.fd")
+		-drive "if=pflash,format=raw,unit=1,file=${dir//,/,,}/efivars.fd"
+		-object memory-backend-ram,id=pkeys-bar,size=4M -device ivshmem-plain,memdev=pkeys-bar)
 fi
 # QEMU 7.2's TCG computes CMPXCHG16B's flags from a stale record of how
 # the flags were last set (scripts/qemu-cx16.c shows it): EFLAGS then
