@@ -637,8 +637,10 @@ distro_lines() {
 st_control_build() {
 	local base
 	base=$("$TOP/scripts/base.sh") || return 1
-	"$TOP/scripts/kernel.sh" -f distro -l -s "$base" -o "$(kernel_dir distro)" \
-		bzImage modules-pkeys || return 1
+	"$TOP/scripts/kernel.sh" -f distro -l -s "$base" -o "$(kernel_dir distro)" bzImage ||
+		return 1
+	"$TOP/scripts/kernel.sh" -f distro -l -s "$base" -o "$(kernel_dir distro)" modules-pkeys ||
+		return 1
 	[ -f "$B/guest/initramfs.cpio" ] || "$TOP/scripts/guest.sh" || return 1
 	echo "the base's distro kernel: $(kernel_dir distro)"
 }
