@@ -649,7 +649,7 @@ st_control_build() {
 control_summary() {
 	local log n=0 r
 	for log in "$C"/*/console.log; do
-		r=$(grep -E "$BAD" "$log" | grep -vE "$BAD_OK")
+		r=$(bad_lines "$log")
 		[ -n "$r" ] || continue
 		echo "${log#"$C"/}:"
 		echo "$r" | sed 's/^/    /'
