@@ -11,7 +11,7 @@ set -eu
 PKGS="build-essential bc bison flex libelf-dev libssl-dev cpio xz-utils
 git ccache perl python3 python3-ply python3-git python3-sphinx python3-sphinx-rtd-theme
 linux-source-6.12 linux-config-6.12 qemu-system-x86 qemu-user ovmf busybox-static gnuplot-nox
-gcc-12-multilib libc6-dev-i386 e2fsprogs kexec-tools dpkg-dev kmod rsync
+gcc-12-multilib libc6-dev-i386 e2fsprogs kexec-tools dpkg-dev debhelper kmod rsync
 gcc-aarch64-linux-gnu gcc-powerpc64le-linux-gnu trinity"
 
 if [ "${1:-}" = "--list" ]; then
