@@ -21,6 +21,16 @@
  *
  * from /proc/meminfo (kB: PageTables and the direct map's 4K, 2M and 1G
  * pages) and /sys/kernel/debug/x86/pks_pgtable when the kernel has it.
+ *
+ * Each figure's measured stretches are marked for the TCG plugin of
+ * make bench (scripts/tbprof/regwrites.c), which counts the key-register
+ * writes and the kernel instructions in them: mark() runs a NOP whose
+ * displacement carries the figure's bucket, and a line
+ *
+ *   # bucket ID NAME OPERATIONS
+ *
+ * says which figure a bucket holds and how many operations ran in it.
+ * On other CPUs and without the plugin the marks are NOPs.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -59,6 +69,39 @@ static int cmp_double(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/* A marking NOP: "nopl MARK_MAGIC|ID(%rax)", whatever the compiler. */
+#define MARK_MAGIC	0x4b500000u
+#define MARK_END	0xffffu
+#define MARK_ONE(n)	case (n):						\
+	asm volatile(".byte 0x0f, 0x1f, 0x80\n\t.long %c0" :: "i" (MARK_MAGIC | (n)));	\
+	break;
+#define MARK_4(n)	MARK_ONE(n) MARK_ONE((n) + 1) MARK_ONE((n) + 2) MARK_ONE((n) + 3)
+#define MARK_16(n)	MARK_4(n) MARK_4((n) + 4) MARK_4((n) + 8) MARK_4((n) + 12)
+#define BUCKETS		64
+
+static void mark(unsigned int id)
+{
+	switch (id) {
+	MARK_16(1) MARK_16(17) MARK_16(33) MARK_ONE(49) MARK_ONE(50) MARK_ONE(51)
+	MARK_ONE(52) MARK_ONE(53) MARK_ONE(54) MARK_ONE(55) MARK_ONE(56)
+	MARK_ONE(MARK_END)
+	}
+}
+
+static unsigned int next_bucket = 1;
+
+/* A new bucket for the figure about to be measured (0: none left). */
+static unsigned int bucket(void)
+{
+	return next_bucket <= 56 ? next_bucket++ : 0;
+}
+
+static void bucket_done(unsigned int id, const char *name, long ops)
+{
+	if (id)
+		printf("# bucket %u %s %ld\n", id, name, ops);
+}
+
 static void report(const char *name, double *v)
 {
 	qsort(v, REPEATS, sizeof(*v), cmp_double);
@@ -81,6 +124,7 @@ static int wanted(const char *name)
 /* Median per-operation cost of @fn(@iters, @arg), which runs @iters operations. */
 static void measure(const char *name, void (*fn)(long iters, void *arg), long iters, void *arg)
 {
+	unsigned int id = bucket();
 	double v[REPEATS], t0;
 	int r;
 
@@ -88,11 +132,14 @@ static void measure(const char *name, void (*fn)(long iters, void *arg), long it
 		return;
 	fn(iters / 10 + 1, arg);	/* warm up */
 	for (r = 0; r < REPEATS; r++) {
+		mark(id);
 		t0 = now_ns();
 		fn(iters, arg);
 		v[r] = (now_ns() - t0) / iters;
+		mark(MARK_END);
 	}
 	report(name, v);
+	bucket_done(id, name, REPEATS * iters);
 	/* For make profile, which counts the whole boot. */
 	printf("# %s: %ld operations in all\n", name, iters / 10 + 1 + REPEATS * iters);
 }
@@ -135,6 +182,7 @@ static void do_pipe_pingpong(long n, void *arg)
 /* One switch: half a round trip. */
 static void measure_context_switch(void)
 {
+	unsigned int id = bucket();
 	double v[REPEATS], t0;
 	long n = 5000;
 	int r;
@@ -143,17 +191,21 @@ static void measure_context_switch(void)
 		return;
 
 	for (r = 0; r < REPEATS; r++) {
+		mark(id);
 		t0 = now_ns();
 		do_pipe_pingpong(n, NULL);
 		v[r] = (now_ns() - t0) / (2.0 * n);
+		mark(MARK_END);
 	}
 	report("context_switch", v);
+	bucket_done(id, "context_switch", REPEATS * 2 * n);
 	printf("# context_switch: %ld operations in all\n", REPEATS * 2 * n);
 }
 
 /* Touch @n fresh anonymous pages; only the touching is timed. */
 static void measure_page_fault(void)
 {
+	unsigned int id = bucket();
 	double v[REPEATS], t0;
 	long n = 2000, i;
 	char *p;
@@ -168,13 +220,16 @@ static void measure_page_fault(void)
 		if (p == MAP_FAILED)
 			exit(1);
 		madvise(p, n * page_size, MADV_NOHUGEPAGE);
+		mark(id);
 		t0 = now_ns();
 		for (i = 0; i < n; i++)
 			p[i * page_size] = 1;
 		v[r] = (now_ns() - t0) / n;
+		mark(MARK_END);
 		munmap(p, n * page_size);
 	}
 	report("page_fault", v);
+	bucket_done(id, "page_fault", REPEATS * n);
 	printf("# page_fault: %ld operations in all\n", REPEATS * n);
 }
 
@@ -218,6 +273,7 @@ static long interrupts_on(int cpu)
  */
 static void measure_interrupt(void)
 {
+	unsigned int id = bucket();
 	double v[REPEATS], t0, t;
 	long n = 50000000, i0, irqs, all = 0;
 	int r;
@@ -229,14 +285,17 @@ static void measure_interrupt(void)
 		long left = n;
 
 		i0 = interrupts_on(0);
+		mark(id);
 		t0 = now_ns();
 		asm volatile("1: dec %0; jnz 1b" : "+r" (left));
 		t = now_ns() - t0;
+		mark(MARK_END);
 		irqs = interrupts_on(0) - i0;
 		v[r] = irqs > 0 ? (t - 2.0 * n) / irqs : -1;
 		all += irqs;
 	}
 	report("interrupt", v);
+	bucket_done(id, "interrupt", all);
 	printf("# interrupt: %ld operations in all\n", all);
 }
 
@@ -359,6 +418,152 @@ static void measure_fork_cow(void)
 		p[i * page_size] = 1;
 	measure("fork_cow_faults", do_fork_cow, 100, p);
 	munmap(p, COW_PAGES * page_size);
+}
+
+#define THP_SIZE	(2ul << 20)
+#define THP_FOLIOS	8
+
+/* THP_FOLIOS huge folios of anonymous memory, each mapped by a PMD entry. */
+static char *map_thp(void)
+{
+	size_t len = THP_FOLIOS * THP_SIZE, i;
+	char *p, *a;
+
+	p = mmap(NULL, len + THP_SIZE, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		return NULL;
+	a = (char *)(((unsigned long)p + THP_SIZE - 1) & ~(THP_SIZE - 1));
+	if (a > p)
+		munmap(p, a - p);
+	munmap(a + len, p + THP_SIZE - a);
+	madvise(a, len, MADV_HUGEPAGE);
+	for (i = 0; i < len; i += THP_SIZE)
+		a[i] = 1;
+	return a;
+}
+
+/* kB of anonymous memory this process maps with huge pages. */
+static long anon_huge_kb(void)
+{
+	FILE *f = fopen("/proc/self/smaps_rollup", "r");
+	char line[256];
+	long v = -1;
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "AnonHugePages: %ld", &v) == 1)
+			break;
+	fclose(f);
+	return v;
+}
+
+/*
+ * munmap() of 16 MiB in 8 huge folios (transparent huge pages, each
+ * mapped by one PMD entry): only the munmap() is timed.
+ */
+static void measure_munmap_thp(void)
+{
+	unsigned int id = bucket();
+	double v[REPEATS], t0, t;
+	long n = 10, i, kb;
+	char *p;
+	int r;
+
+	if (!wanted("munmap_thp"))
+		return;
+	for (r = 0; r < REPEATS; r++) {
+		t = 0;
+		for (i = 0; i < n; i++) {
+			p = map_thp();
+			if (!p)
+				exit(1);
+			kb = anon_huge_kb();
+			if (kb < (long)(THP_FOLIOS * THP_SIZE / 1024)) {
+				printf("# munmap_thp left out: %ld kB of %lu in huge pages\n",
+				       kb, THP_FOLIOS * THP_SIZE / 1024);
+				munmap(p, THP_FOLIOS * THP_SIZE);
+				return;
+			}
+			mark(id);
+			t0 = now_ns();
+			munmap(p, THP_FOLIOS * THP_SIZE);
+			t += now_ns() - t0;
+			mark(MARK_END);
+		}
+		v[r] = t / n;
+	}
+	report("munmap_thp", v);
+	bucket_done(id, "munmap_thp", REPEATS * n);
+}
+
+#define LARGE_MB	256
+
+/*
+ * fork() of a process with 256 MiB of anonymous memory in 4 KiB pages,
+ * every page written: 128 page tables copied at fork, zapped at exit.
+ */
+static void measure_fork_large(void)
+{
+	size_t len = (size_t)LARGE_MB << 20, i;
+	char *p;
+
+	if (!wanted("fork_256m"))
+		return;
+	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED) {
+		printf("# fork_256m left out: mmap: %s\n", strerror(errno));
+		return;
+	}
+	madvise(p, len, MADV_NOHUGEPAGE);
+	for (i = 0; i < len; i += page_size)
+		p[i] = 1;
+	measure("fork_256m", do_fork, 3, NULL);
+	munmap(p, len);
+}
+
+/*
+ * The whole-workload figure: a shell script of short commands, each
+ * forked and exec'd (busybox applets), writing, copying, filtering and
+ * removing small files in a tmpfs; the closest this guest has to a
+ * build.  One operation is one run of the script.
+ */
+static const char workload_script[] =
+	"mkdir -p /tmp/workload && cd /tmp/workload || exit 1\n"
+	"i=0\n"
+	"while [ $i -lt 6 ]; do\n"
+	"	echo \"line $i of the workload\" >a$i\n"
+	"	cat a$i a$i >b$i\n"
+	"	cp b$i c$i\n"
+	"	sed -e s/line/LINE/ c$i >d$i\n"
+	"	grep -c LINE d$i >e$i\n"
+	"	wc -l d$i e$i >f$i\n"
+	"	sort -r f$i >g$i\n"
+	"	ls -l >h$i\n"
+	"	mv g$i i$i\n"
+	"	i=$((i + 1))\n"
+	"done\n"
+	"rm a* b* c* d* e* f* h* i*\n"
+	"cd / && rmdir /tmp/workload\n";
+
+static void do_workload(long n, void *arg)
+{
+	int status;
+	pid_t pid;
+
+	while (n--) {
+		pid = fork();
+		if (!pid) {
+			execl("/bin/sh", "sh", "-c", workload_script, (char *)NULL);
+			_exit(127);
+		}
+		if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) ||
+		    WEXITSTATUS(status)) {
+			printf("# workload: the script failed (status %#x)\n", status);
+			exit(1);
+		}
+	}
 }
 
 /* The "Name: VALUE" lines of @path named in @names, as "mem" lines. */
@@ -495,17 +700,24 @@ static void run_pku(void)
 /* The kernel-side figures, when the kernel has them. */
 static void run_kernel(void)
 {
-	char line[256];
+	char line[256], out[4096] = "";
 	FILE *f = fopen("/sys/kernel/debug/x86/pks_bench", "r");
+	unsigned int id = bucket();
 
 	if (!f) {
 		printf("# kernel figures left out: no /sys/kernel/debug/x86/pks_bench (%s)\n",
 		       strerror(errno));
 		return;
 	}
-	while (fgets(line, sizeof(line), f))
-		printf(line[0] == '#' ? "%s" : "bench kernel_%s", line);
+	/* One bucket for the whole read: every figure runs in it. */
+	mark(id);
+	while (fgets(line, sizeof(line), f) && strlen(out) + strlen(line) < sizeof(out))
+		strcat(out, line);
+	mark(MARK_END);
 	fclose(f);
+	for (char *l = strtok(out, "\n"); l; l = strtok(NULL, "\n"))
+		printf(l[0] == '#' ? "%s\n" : "bench kernel_%s\n", l);
+	bucket_done(id, "kernel", 1);
 }
 
 int main(int argc, char **argv)
@@ -556,6 +768,9 @@ int main(int argc, char **argv)
 	measure("mmap_touch_munmap", do_mmap_touch_munmap, 300, NULL);
 	measure("exec", do_exec, 100, NULL);
 	measure_fork_cow();
+	measure_munmap_thp();
+	measure_fork_large();
+	measure("workload", do_workload, 2, NULL);
 	measure("signal", do_signal, 5000, NULL);
 	measure("thread_create_join", do_thread, 1000, NULL);
 	run_pku();

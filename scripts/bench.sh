@@ -10,6 +10,11 @@
 # and once without (emulator time), runs guest/bench.c in each, and hands
 # the console logs to scripts/bench-report.py, which prints the table,
 # writes build/bench/results.md and results.svg, and checks the budgets.
+# The -icount boots run under a TCG plugin (scripts/tbprof/regwrites.c)
+# that counts, in each figure's measured stretch, the writes to IA32_PKRS
+# and PKRU, the calls that open the page-table key, and the kernel's
+# instructions (build/bench/KERNEL-icount.regwrites; the report reads the
+# kernels' code from build/bench/vmlinux-base and vmlinux-series).
 # The series boots twice: with pks_pgtable=off ("series": PKS compiled in
 # and unused, against the base) and with page tables under their key
 # ("pgtable", against the same kernel with it off).
@@ -76,14 +81,23 @@ C
 	gcc -O2 -o "$D/tsc-khz" "$D/tsc-khz.c" && "$D/tsc-khz"
 }
 
+# watch VMLINUX: the plugin arguments that count calls of the functions
+# that open the page-table key, when the kernel has them.
+watch() {
+	nm "$1" | awk '$3 ~ /^pks_pgtable_(batch_begin|open|set|xchg)$/ { printf ",watch=%s", $1 }'
+}
+
 mkdir -p "$D"
 if [ -z "$report_only" ]; then
-	rm -rf "$D"/*-irq*
+	rm -rf "$D"/*-irq* "$D"/*.regwrites
 	base=$("$TOP/scripts/base.sh")
 	stage tree "$TOP/scripts/tree.sh" sync
 	stage kernel-series "$TOP/scripts/kernel.sh" -f normal bzImage headers
 	stage kernel-base "$TOP/scripts/kernel.sh" -f normal -l -s "$base" -o "$D/kernel-base" bzImage
 	stage guest "$TOP/scripts/guest.sh"
+	stage plugin gcc -O2 -Wall -shared -fPIC -o "$D/regwrites.so" "$TOP/scripts/tbprof/regwrites.c"
+	cp "$D/kernel-base/vmlinux" "$D/vmlinux-base"
+	cp "$B/kernel/vmlinux" "$D/vmlinux-series"
 	start=$SECONDS
 	khz=$(host_tsc_khz) || die "could not measure the host's TSC frequency"
 	kbase=$D/kernel-base/arch/x86/boot/bzImage
@@ -91,15 +105,15 @@ if [ -z "$report_only" ]; then
 	for mode in icount tcg; do
 		args="kunit.enable=0"
 		[ $mode = tcg ] && args="$args tsc_early_khz=$khz"
-		icount=""
-		[ $mode = icount ] && icount=-I
-		# shellcheck disable=SC2086
-		stage boot-base-$mode boot "$kbase" "$D/base-$mode" $icount -a "$args"
-		# shellcheck disable=SC2086
-		stage boot-series-$mode boot "$kseries" "$D/series-$mode" $icount \
-			-a "$args pks_pgtable=off"
-		# shellcheck disable=SC2086
-		stage boot-pgtable-$mode boot "$kseries" "$D/pgtable-$mode" $icount -a "$args"
+		icount=()
+		for k in base series pgtable; do
+			[ $mode = icount ] && icount=(-I -P "$D/regwrites.so,out=$D/$k-icount.regwrites$(watch "$D/vmlinux-${k/pgtable/series}")")
+			kernel=$kseries
+			kargs="$args pks_pgtable=off"
+			[ $k = base ] && kernel=$kbase kargs=$args
+			[ $k = pgtable ] && kargs=$args
+			stage boot-$k-$mode boot "$kernel" "$D/$k-$mode" "${icount[@]}" -a "$kargs"
+		done
 	done
 	# The interrupt figure: a short boot that measures only it, so
 	# that no work left by the other figures runs in the timer ticks.

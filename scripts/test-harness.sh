@@ -24,6 +24,10 @@
 #               newer base it passes and names the drifted patches, on the
 #               conflicting one it fails naming the patch; on the recorded
 #               base a hunk moved by three lines (an offset) fails it
+#   regwrites   make bench's TCG plugin (scripts/tbprof/regwrites.c), on a
+#               user program under qemu-x86_64: XRSTOR and a watched
+#               function counted in the bucket the marks open, nothing of
+#               LFENCE (the same opcode) or of a NOP that is not a mark
 #
 # The drift and conflict tests run the harness's scripts in a copy of the
 # repository (build/test-harness/repo), so nothing of build/linux, patches/
@@ -365,6 +369,57 @@ if "$TOP/scripts/base.sh" -s; then
 	fi
 else
 	echo "skip: the strict apply test needs the recorded base installed (this is $("$TOP/scripts/base.sh" -d))"
+fi
+
+# --- regwrites: the plugin of make bench, on a user program -----------------
+
+rw=$T/regwrites
+mkdir -p "$rw"
+cat >"$rw/prog.c" <<'EOF'
+static char area[4096] __attribute__((aligned(64)));
+
+static __attribute__((noinline)) void watched(void)
+{
+	asm volatile("" ::: "memory");
+}
+
+int main(void)
+{
+	int i;
+
+	asm volatile("nopl 0x0(%rax)");
+	asm volatile(".byte 0x0f, 0x1f, 0x80\n\t.long 0x4b500005");
+	for (i = 0; i < 3; i++) {
+		asm volatile("xrstor %0" :: "m" (area), "a" (0), "d" (0));
+		asm volatile("lfence");
+	}
+	watched();
+	watched();
+	asm volatile(".byte 0x0f, 0x1f, 0x80\n\t.long 0x4b50ffff");
+	asm volatile("xrstor %0" :: "m" (area), "a" (0), "d" (0));
+	return 0;
+}
+EOF
+if gcc -O2 -Wall -shared -fPIC -o "$rw/regwrites.so" "$TOP/scripts/tbprof/regwrites.c" &&
+	gcc -O0 -static -o "$rw/prog" "$rw/prog.c" &&
+	qemu-x86_64 -cpu max -plugin "$rw/regwrites.so,out=$rw/out.txt,watch=$(nm "$rw/prog" |
+		awk '$3 == "watched" { print $1 }')" "$rw/prog" >"$rw/run.out" 2>&1; then
+	xr=$(objdump -d "$rw/prog" | awk '/<main>:/ { m = 1 } m && /^$/ { exit } m && /xrstor/ { sub(":", "", $1); print $1 }')
+	first=$(echo "$xr" | head -n 1) last=$(echo "$xr" | tail -n 1)
+	if [ "$(echo "$xr" | wc -l)" = 2 ] &&
+		grep -qx "site xrstor $first 5 3" "$rw/out.txt" &&
+		grep -qx "site xrstor $last 0 1" "$rw/out.txt" &&
+		grep -qE "^site watch [0-9a-f]+ 5 2$" "$rw/out.txt" &&
+		grep -qE "^bucket 5 0 [1-9][0-9]*$" "$rw/out.txt" &&
+		[ "$(grep -c '^site' "$rw/out.txt")" = 3 ]; then
+		ok "make bench's plugin counts XRSTOR and a watched call in the marked bucket, and nothing else"
+	else
+		not_ok "make bench's plugin: unexpected counts ($rw/out.txt; XRSTOR at $first, $last)"
+		sed 's/^/    /' "$rw/out.txt" | head -n 20
+	fi
+else
+	not_ok "make bench's plugin did not run ($rw/run.out)"
+	sed 's/^/    /' "$rw/run.out" | head -n 20
 fi
 
 echo "harness: $pass passed, $fail failed"
