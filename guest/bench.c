@@ -509,17 +509,17 @@ static void measure_fork_large(void)
 	size_t len = (size_t)LARGE_MB << 20, i;
 	char *p;
 
-	if (!wanted("fork_256m"))
+	if (!wanted("fork_large"))
 		return;
 	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (p == MAP_FAILED) {
-		printf("# fork_256m left out: mmap: %s\n", strerror(errno));
+		printf("# fork_large left out: mmap: %s\n", strerror(errno));
 		return;
 	}
 	madvise(p, len, MADV_NOHUGEPAGE);
 	for (i = 0; i < len; i += page_size)
 		p[i] = 1;
-	measure("fork_256m", do_fork, 3, NULL);
+	measure("fork_large", do_fork, 3, NULL);
 	munmap(p, len);
 }
 
@@ -720,6 +720,45 @@ static void run_kernel(void)
 	bucket_done(id, "kernel", 1);
 }
 
+/*
+ * The kernel's vmalloc figures, one file each, so that each has its own
+ * bucket: "NAME MEDIAN REPEATS OPERATIONS".
+ */
+static void run_kernel_vm(void)
+{
+	static const char *const names[] = { "vmalloc_page", "vmalloc_2m", "vm_map_ram", NULL };
+	char path[128], name[64], label[80], out[4][256];
+	const char *const *n;
+	int lines, i;
+	long ops;
+
+	for (n = names; *n; n++) {
+		unsigned int id = bucket();
+		FILE *f;
+
+		snprintf(path, sizeof(path), "/sys/kernel/debug/x86/pks_bench_vm/%s", *n);
+		f = fopen(path, "r");
+		if (!f) {
+			printf("# kernel_%s left out: %s: %s\n", *n, path, strerror(errno));
+			continue;
+		}
+		mark(id);
+		for (lines = 0; lines < 4 && fgets(out[lines], sizeof(out[0]), f); lines++)
+			;
+		mark(MARK_END);
+		fclose(f);
+		for (i = 0; i < lines; i++) {
+			if (out[i][0] == '#') {
+				printf("%s", out[i]);
+			} else if (sscanf(out[i], "%63s %*s %*s %ld", name, &ops) == 2) {
+				printf("bench kernel_%s", out[i]);
+				snprintf(label, sizeof(label), "kernel_%s", name);
+				bucket_done(id, label, ops);
+			}
+		}
+	}
+}
+
 int main(int argc, char **argv)
 {
 	static const char *const meminfo[] = {
@@ -776,6 +815,8 @@ int main(int argc, char **argv)
 	run_pku();
 	if (wanted("kernel"))
 		run_kernel();
+	if (wanted("kernel") || wanted("kernel_vm"))
+		run_kernel_vm();
 	report_mem("/proc/meminfo", meminfo);
 	report_mem("/sys/kernel/debug/x86/pks_pgtable", pgtable);
 	printf("bench done\n");
