@@ -141,7 +141,8 @@ series() {
 }
 
 # checkpatch --strict on each patch; a report passes only when
-# scripts/checkpatch-exceptions lists its patch and type.
+# scripts/checkpatch-exceptions lists its patch (by name; the number may
+# differ) and type.
 st_lint() {
 	local p n=0 bad=0 excused=0 line type
 	for p in $(series); do
@@ -149,7 +150,9 @@ st_lint() {
 		while IFS= read -r line; do
 			type=$(echo "$line" | sed -n 's/^[^:]*:[0-9]*: \(ERROR\|WARNING\|CHECK\):\([A-Z_0-9]*\):.*/\2/p')
 			[ -n "$type" ] || continue
-			if grep -q "^$p $type " "$TOP/scripts/checkpatch-exceptions" 2>/dev/null; then
+			# By name without the number, which inserting a patch shifts.
+			if grep -q "^[0-9]\{4\}-${p#[0-9][0-9][0-9][0-9]-} $type " \
+				"$TOP/scripts/checkpatch-exceptions" 2>/dev/null; then
 				excused=$((excused + 1))
 			else
 				echo "$line"
