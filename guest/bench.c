@@ -467,7 +467,7 @@ static void measure_munmap_thp(void)
 {
 	unsigned int id = bucket();
 	double v[REPEATS], t0, t;
-	long n = 10, i, kb;
+	long n = 20, i, kb;
 	char *p;
 	int r;
 
