@@ -620,7 +620,7 @@ distro_lines() {
 	# The base's 32-bit pkeys tests and the series' own.
 	local t32=protection_keys_32,pkey_sighandler_tests_32,pkey_kernel_access_32
 	t32=$t32,test_pks_32,test_pkeys_proc_32,test_pkeys_strict_32,test_pkeys_signal_32
-	t32=$t32,test_pks_pgtable_32,test_pkeys_bad_input_32,test_pkeys_hostile_32
+	t32=$t32,test_pks_pgtable_32,test_pkeys_bad_input_32,test_pkeys_hostile_32,test_pks_cred_32
 	distro_line 32-bit "$t32" kunit.enable=0
 	distro_line suspend sys_suspend,test_pks kunit.enable=0 "-global ICH9-LPC.disable_s3=0"
 	distro_line memory-pressure sys_pressure kunit.enable=0 "-m 512M"

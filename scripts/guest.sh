@@ -50,7 +50,7 @@ make -s -C "$SELFTESTS/mm" OUTPUT="$G/mm" KHDR_INCLUDES="-isystem $KH" \
 	EXTRA_CFLAGS=-static $(for t in $MM_TESTS; do echo "$G/mm/${t}_64 $G/mm/${t}_32"; done) \
 	>"$G/selftests.log" 2>&1 || { cat "$G/selftests.log"; die "building the mm selftests failed"; }
 # The series' selftests, by the x86 selftests' Makefile, 64-bit and 32-bit.
-X86_TESTS="test_pks test_pkeys_proc test_pkeys_strict test_pkeys_signal test_pks_pgtable test_pkeys_bad_input test_pkeys_hostile"
+X86_TESTS="test_pks test_pkeys_proc test_pkeys_strict test_pkeys_signal test_pks_pgtable test_pkeys_bad_input test_pkeys_hostile test_pks_cred"
 mkdir -p "$G/x86"
 make -s -C "$SELFTESTS/x86" OUTPUT="$G/x86" KHDR_INCLUDES="-isystem $KH" \
 	EXTRA_CFLAGS=-static $(for t in $X86_TESTS; do echo "$G/x86/${t}_64 $G/x86/${t}_32"; done) \
