@@ -17,7 +17,8 @@
 # kernels' code from build/bench/vmlinux-base and vmlinux-series).
 # The series boots twice: with pks_pgtable=off ("series": PKS compiled in
 # and unused, against the base) and with page tables under their key
-# ("pgtable", against the same kernel with it off).
+# ("pgtable", against the same kernel with it off); both with pks_cred=off,
+# so that each figure measures one user of PKS.
 #
 # Usage: scripts/bench.sh [-r]
 #   -r   report only: use the console logs of the last run
@@ -109,9 +110,9 @@ if [ -z "$report_only" ]; then
 		for k in base series pgtable; do
 			[ $mode = icount ] && icount=(-I -P "$D/regwrites.so,out=$D/$k-icount.regwrites$(watch "$D/vmlinux-${k/pgtable/series}")")
 			kernel=$kseries
-			kargs="$args pks_pgtable=off"
+			kargs="$args pks_pgtable=off pks_cred=off"
 			[ $k = base ] && kernel=$kbase kargs=$args
-			[ $k = pgtable ] && kargs=$args
+			[ $k = pgtable ] && kargs="$args pks_cred=off"
 			stage boot-$k-$mode boot "$kernel" "$D/$k-$mode" "${icount[@]}" -a "$kargs"
 		done
 	done
@@ -119,9 +120,9 @@ if [ -z "$report_only" ]; then
 	# that no work left by the other figures runs in the timer ticks.
 	stage boot-base-irq boot "$kbase" "$D/base-irq" -I -a "kunit.enable=0 pkeys_bench=interrupt"
 	stage boot-series-irq boot "$kseries" "$D/series-irq" -I \
-		-a "kunit.enable=0 pkeys_bench=interrupt pks_pgtable=off"
+		-a "kunit.enable=0 pkeys_bench=interrupt pks_pgtable=off pks_cred=off"
 	stage boot-pgtable-irq boot "$kseries" "$D/pgtable-irq" -I \
-		-a "kunit.enable=0 pkeys_bench=interrupt"
+		-a "kunit.enable=0 pkeys_bench=interrupt pks_cred=off"
 	echo "benchmark boots: $((SECONDS - start)) s"
 fi
 python3 "$TOP/scripts/bench-report.py" "$D"

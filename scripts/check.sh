@@ -33,7 +33,8 @@
 #            report in the console log fails the guest
 #   violation  with CPU model max: boots of each flavor for the deliberate
 #            PKS violations of test_pks (a key of its own; a stray write to
-#            a page table), whose oops must name the key; it is the only
+#            a page table; one to the task's credentials), whose oops must
+#            name the key; it is the only
 #            kernel report allowed there
 #   distro   the distribution flavor's own lines, CPU model max, each a
 #            boot of its own: EFI variables through efivarfs, code
@@ -439,13 +440,15 @@ boot_guest() {
 }
 
 # A deliberate PKS violation, flavor $1, in a boot of its own on the CPU
-# with PKS: $2 "key" (a key of pks_test) or "pgtable" (a stray write to a
-# page table).  test_pks's violation case must pass, the console must show
-# one oops, naming the key, and no other kernel report.
+# with PKS: $2 "key" (a key of pks_test), "pgtable" (a stray write to a
+# page table) or "cred" (a stray write to the task's credentials).
+# test_pks's violation case must pass, the console must show one oops,
+# naming the key, and no other kernel report.
 boot_violation() {
 	local flavor=$1 what=$2 dir rc name=pks_test
 	dir=$C/$flavor-violation${what#key}
 	[ "$what" = pgtable ] && name="page tables"
+	[ "$what" = cred ] && name="credentials"
 	guest_setup "$flavor"
 	rm -f "$dir/efivars.fd"
 	# shellcheck disable=SC2046
@@ -711,6 +714,10 @@ if [ $built = 1 ]; then
 				"$C/violation-pgtable-$flavor.log" \
 				"$C/$flavor-violationpgtable/console.log" \
 				boot_violation "$flavor" pgtable
+			boot_stage "violation cred $flavor/max" \
+				"$C/violation-cred-$flavor.log" \
+				"$C/$flavor-violationcred/console.log" \
+				boot_violation "$flavor" cred
 		done
 		;;
 	esac
