@@ -42,6 +42,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/fsuid.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -148,6 +149,64 @@ static void do_getppid(long n, void *arg)
 {
 	while (n--)
 		syscall(SYS_getppid);
+}
+
+/* Credentials: a read of current's cred, and the paths that write new ones. */
+static void do_getuid(long n, void *arg)
+{
+	while (n--)
+		syscall(SYS_getuid);
+}
+
+/* Root to an unprivileged euid and back (the saved uid stays root). */
+static void do_setresuid_pair(long n, void *arg)
+{
+	while (n--) {
+		if (syscall(SYS_setresuid, 65534, 65534, 0) || syscall(SYS_setresuid, 0, 0, 0))
+			exit(1);
+	}
+}
+
+/* faccessat() that overrides the creds: see measure_creds(). */
+static void do_faccessat(long n, void *arg)
+{
+	while (n--)
+		syscall(SYS_faccessat, AT_FDCWD, "/", R_OK);
+}
+
+struct cap_header {
+	unsigned int version;
+	int pid;
+};
+
+struct cap_data {
+	unsigned int effective, permitted, inheritable;
+};
+
+static void measure_creds(void)
+{
+	struct cap_header h = { 0x20080522, 0 };	/* _LINUX_CAPABILITY_VERSION_3 */
+	struct cap_data d[2], dropped[2];
+
+	measure("getuid", do_getuid, 20000, NULL);
+	if (getuid()) {
+		printf("# setresuid_pair, faccessat_override: not root\n");
+		return;
+	}
+	measure("setresuid_pair", do_setresuid_pair, 2000, NULL);
+	/*
+	 * faccessat() checks with the real ids and overrides the creds
+	 * when they differ from the effective ones; for root, when its
+	 * effective capabilities are not all it is permitted: drop one.
+	 */
+	if (syscall(SYS_capget, &h, d))
+		return;
+	memcpy(dropped, d, sizeof(d));
+	dropped[0].effective &= ~(1u << 22);		/* CAP_SYS_BOOT */
+	if (syscall(SYS_capset, &h, dropped))
+		return;
+	measure("faccessat_override", do_faccessat, 5000, NULL);
+	syscall(SYS_capset, &h, d);
 }
 
 /* Two processes on one CPU, handing a byte back and forth over two pipes. */
@@ -812,6 +871,7 @@ int main(int argc, char **argv)
 	measure("workload", do_workload, 2, NULL);
 	measure("signal", do_signal, 5000, NULL);
 	measure("thread_create_join", do_thread, 1000, NULL);
+	measure_creds();
 	run_pku();
 	if (wanted("kernel"))
 		run_kernel();

@@ -40,6 +40,14 @@
  *   must run with the key closed), with the CPU hotplug going on; the
  *   kernel counts, and any failed check is a violation.
  *
+ * cred (one process, root): threads change their own credentials with the
+ *   raw system calls (per thread): setresuid() and setresgid() to random
+ *   unprivileged ids and back, setgroups(), capset() dropping and raising
+ *   a capability, faccessat() with an fsuid that differs (the override),
+ *   and fork()+exec(); after each change getresuid()/getresgid() must say
+ *   what the thread set.  With credentials under their key
+ *   (/sys/kernel/debug/pks_cred), no write may be refused or reported.
+ *
  * Output: one "stress: COUNTER N" line per counter, a line per violation
  * (the first 50), and "stress: violations N".  Exit status 0 when there
  * was none, 1 otherwise.  A kind whose CPU feature is missing is skipped
@@ -99,6 +107,9 @@ enum stress_counter {
 	PKS_KTHREAD_MIGRATIONS,
 	PKS_KTHREAD_IRQ_CHECKS,
 	CPU_OFFLINE_ONLINE,
+	CRED_CHANGES,
+	CRED_OVERRIDES,
+	CRED_EXECS,
 	VIOLATIONS,
 	NR_COUNTERS
 };
@@ -126,6 +137,9 @@ static const char * const counter_name[NR_COUNTERS] = {
 	[PKS_KTHREAD_MIGRATIONS] = "pks_kthread_migrations",
 	[PKS_KTHREAD_IRQ_CHECKS] = "pks_kthread_irq_checks",
 	[CPU_OFFLINE_ONLINE] = "cpu_offline_online",
+	[CRED_CHANGES] = "cred_changes",
+	[CRED_OVERRIDES] = "cred_overrides",
+	[CRED_EXECS] = "cred_execs",
 	[VIOLATIONS] = "violations",
 };
 
@@ -920,10 +934,107 @@ static pid_t start(const char *name, void (*fn)(void))
 	return pid;
 }
 
+#define CRED_THREADS	4
+#define CRED_FILE	"/sys/kernel/debug/pks_cred"
+
+/* The value of line "@name: N" of CRED_FILE, or -1. */
+static long cred_stat(const char *name)
+{
+	char buf[512], *p;
+
+	if (!read_file(CRED_FILE, buf, sizeof(buf)))
+		return -1;
+	p = strstr(buf, name);
+	return p && p[strlen(name)] == ':' ? atol(p + strlen(name) + 1) : -1;
+}
+
+struct cap_header {
+	__u32 version;
+	int pid;
+};
+
+struct cap_data {
+	__u32 effective, permitted, inheritable;
+};
+
+static void *cred_thread_fn(void *arg)
+{
+	struct cap_header h = { 0x20080522, 0 };
+	struct cap_data d[2], dropped[2];
+	gid_t groups[3] = { 1, 2, 3 };
+	unsigned int id;
+	uid_t r, e, s;
+	pid_t pid;
+	int st;
+
+	rnd_seed((unsigned long)arg * 7919 + getpid());
+	h.pid = syscall(SYS_gettid);
+	if (syscall(SYS_capget, &h, d))
+		violation("cred: capget: %s", strerror(errno));
+	while (!stopping()) {
+		id = 1000 + rnd() % 1000;
+		/* Per thread: the raw calls, not glibc's process-wide ones. */
+		if (syscall(SYS_setresgid, id, id, 0) || syscall(SYS_setresuid, id, id, 0))
+			violation("cred: setres[ug]id(%u): %s", id, strerror(errno));
+		if (syscall(SYS_getresuid, &r, &e, &s) || r != id || e != id || s != 0)
+			violation("cred: getresuid %u %u %u after setresuid(%u, %u, 0)", r, e, s,
+				  id, id);
+		if (syscall(SYS_setresuid, 0, 0, 0) || syscall(SYS_setresgid, 0, 0, 0))
+			violation("cred: back to root: %s", strerror(errno));
+		if (syscall(SYS_setgroups, 1 + rnd() % 3, groups))
+			violation("cred: setgroups: %s", strerror(errno));
+		memcpy(dropped, d, sizeof(d));
+		dropped[0].effective &= ~(1u << 22);		/* CAP_SYS_BOOT */
+		if (syscall(SYS_capset, &h, dropped) || syscall(SYS_capset, &h, d))
+			violation("cred: capset: %s", strerror(errno));
+		add(CRED_CHANGES, 7);
+		syscall(SYS_setfsuid, id);
+		if (syscall(SYS_faccessat, AT_FDCWD, "/", R_OK))
+			violation("cred: faccessat: %s", strerror(errno));
+		syscall(SYS_setfsuid, 0);
+		inc(CRED_OVERRIDES);
+		if (rnd() % 8 == 0) {
+			pid = fork();
+			if (!pid) {
+				execl("/bin/true", "true", (char *)NULL);
+				_exit(127);
+			}
+			if (pid < 0 || waitpid(pid, &st, 0) != pid || st)
+				violation("cred: fork+exec: status %#x", st);
+			inc(CRED_EXECS);
+		}
+	}
+	return NULL;
+}
+
+static void cred_process(void)
+{
+	pthread_t t[CRED_THREADS];
+	long before = cred_stat("violations");
+	long i;
+
+	if (getuid()) {
+		printf("stress: cred skipped: not root\n");
+		_exit(0);
+	}
+	for (i = 0; i < CRED_THREADS; i++)
+		pthread_create(&t[i], NULL, cred_thread_fn, (void *)i);
+	for (i = 0; i < CRED_THREADS; i++)
+		pthread_join(t[i], NULL);
+	if (before < 0) {
+		printf("stress: cred: credentials not under a key (no %s)\n", CRED_FILE);
+		_exit(0);
+	}
+	if (cred_stat("violations") != before)
+		violation("cred: %ld writes to credentials refused or reported",
+			  cred_stat("violations") - before);
+	_exit(0);
+}
+
 int main(int argc, char **argv)
 {
 	int seconds, i, status, nr = 0, pku;
-	pid_t pids[4];
+	pid_t pids[5];
 	int k;
 
 	seconds = argc == 2 ? atoi(argv[1]) : 0;
@@ -943,7 +1054,7 @@ int main(int argc, char **argv)
 		syscall(SYS_pkey_free, k);
 	else
 		printf("stress: pkru and strict skipped: pkey_alloc: %s\n", strerror(errno));
-	printf("stress: %d s on %ld CPUs: %s%spks\n", seconds, sysconf(_SC_NPROCESSORS_ONLN),
+	printf("stress: %d s on %ld CPUs: %s%spks, cred\n", seconds, sysconf(_SC_NPROCESSORS_ONLN),
 	       pku ? "pkru x2, " : "", pku ? "strict, " : "");
 
 	if (pku) {
@@ -952,6 +1063,7 @@ int main(int argc, char **argv)
 		pids[nr++] = start("strict", strict_process);
 	}
 	pids[nr++] = start("pks", pks_process);
+	pids[nr++] = start("cred", cred_process);
 
 	sleep(seconds);
 	__atomic_store_n(&counts->stop, 1, __ATOMIC_RELAXED);

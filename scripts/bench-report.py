@@ -33,6 +33,9 @@ FIGURES = [
     ("fork_large", "fork(), exit, wait of a process with 256 MiB written in 4 KiB pages", "hot"),
     ("workload", "a shell script of 56 short fork+exec'd busybox commands on tmpfs files",
      "hot"),
+    ("getuid", "getuid(): a read of current's cred", "hot"),
+    ("setresuid_pair", "setresuid() to an unprivileged euid and back: two new creds", "info"),
+    ("faccessat_override", "faccessat() with the creds overridden (a new cred each)", "info"),
     ("signal", "kill() to self, handler, sigreturn", "pku"),
     ("thread_create_join", "pthread_create() + pthread_join(): rseq, TID words, robust list",
      "pku"),
@@ -64,6 +67,7 @@ HOT_MAX = 1.005
 RETURN_CHECK = 2
 RETURNS = {
     "syscall": 1,           # getppid()
+    "getuid": 1,
     "context_switch": 2,    # per switch: a read() and a write() return
     "interrupt": 1,         # the timer interrupt returns to the user loop
     "signal": 3,            # kill(), the handler's frame, rt_sigreturn()
@@ -82,6 +86,14 @@ PGTABLE_TIGHT = 1.01
 PGTABLE_MAX = 1.02
 PGTABLE_TIGHT_FIGURES = ("workload", "fork_exit_wait", "fork_cow_faults", "fork_large", "exec",
                          "page_fault")
+# Credentials under their key against the same kernel with pks_cred=off:
+# +1% for fork, exec and the workload (its kernel instructions); the
+# figures of the paths that write creds are reported with the key's
+# openings per operation, without a budget.
+CRED_TIGHT = 1.01
+CRED_TIGHT_FIGURES = ("workload", "fork_exit_wait", "exec")
+CRED_FIGURES = ("getuid", "setresuid_pair", "faccessat_override", "fork_exit_wait", "exec",
+                "workload", "thread_create_join", "syscall")
 # Figures of the kernel-side benchmark, not page-table paths a user meets.
 PGTABLE_NO_BUDGET = ("kernel_pks_rights_change", "kernel_pks_rights_pair", "kernel_exception",
                      "kernel_exception_key_in_use", "kernel_context_switch",
@@ -221,7 +233,9 @@ def main():
                      f"{pbudget} | {pst} | {fmt(bt)} | {fmt(stt)} | {fmt(pt)} |")
     reg_lines, reg_missed = register_table(regs)
     missed += reg_missed
-    lines += [""] + reg_lines + [""] + memory(runs)
+    cred_lines, cred_missed = cred_table(d, series, regs)
+    missed += cred_missed
+    lines += [""] + reg_lines + [""] + cred_lines + [""] + memory(runs)
     lines.append("")
     lines.append("Budgets: " + ("all met." if not missed else "MISSED: " + "; ".join(missed)))
     md = "\n".join(lines) + "\n"
@@ -240,6 +254,9 @@ def main():
     for line in reg_lines:
         print(line)
     print()
+    for line in cred_lines:
+        print(line)
+    print()
     for line in memory(runs):
         print(line)
     print(f"instructions per operation, median of {'/'.join(map(str, repeats))} repeats; "
@@ -253,6 +270,46 @@ def main():
         return 1
     print("budgets: all met")
     return 0
+
+
+def cred_table(d, series, regs):
+    """Credentials under their key (the cred boot: pks_pgtable=off,
+    pks_cred=enforce) against the series boot (both off): instructions
+    and IA32_PKRS writes per operation.  Returns (lines, missed)."""
+    cred = read(os.path.join(d, "cred-icount", "console.log"))[0]
+    if not cred:
+        return ["Credentials under their key: no cred boot."], []
+    rc, rs = register_writes(d, "cred"), regs["series"]
+    lines = ["Credentials under their key: the series booted with pks_cred=enforce against",
+             "pks_cred=off (page tables off in both); instructions per operation, IA32_PKRS",
+             "writes per operation (two per opening of the key), budget +1% for fork, exec",
+             "and the workload (its kernel instructions).", "",
+             "| figure | off | cred | cred/off | PKRS/op off | PKRS/op cred | budget | |",
+             "|---|---:|---:|---:|---:|---:|---|---|"]
+    missed = []
+    for name in CRED_FIGURES:
+        s, c = series.get(name), cred.get(name)
+        if s is None or c is None:
+            continue
+        ratio = c / s if s else None
+        ks, kc = rs.get(name, {}).get("kernel"), rc.get(name, {}).get("kernel")
+        if name == "workload" and ks and kc:
+            ratio = kc / ks
+        per = {}
+        for k, r in (("off", rs.get(name)), ("cred", rc.get(name))):
+            per[k] = f"{r['pkrs'] / r['ops']:.2f}" if r and r.get("ops") else "-"
+        budget, st = "", ""
+        if name in CRED_TIGHT_FIGURES:
+            budget = f"cred <= off +{(CRED_TIGHT - 1) * 100:g}%"
+            ok = ratio is not None and ratio <= CRED_TIGHT
+            st = "ok" if ok else "MISSED"
+            if not ok:
+                missed.append(f"{name} with credentials under their key: "
+                              f"{ratio:.4f} of pks_cred=off, budget +1%")
+        lines.append(f"| {name} | {fmt(s)} | {fmt(c)} | "
+                     f"{'-' if ratio is None else f'{ratio:.4f}'} | {per['off']} | "
+                     f"{per['cred']} | {budget} | {st} |")
+    return lines, missed
 
 
 # Register writes, from the TCG plugin of the icount boots

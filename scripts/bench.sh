@@ -18,7 +18,9 @@
 # The series boots twice: with pks_pgtable=off ("series": PKS compiled in
 # and unused, against the base) and with page tables under their key
 # ("pgtable", against the same kernel with it off); both with pks_cred=off,
-# so that each figure measures one user of PKS.
+# so that each figure measures one user of PKS.  A fourth boot, with
+# -icount only, has credentials under their key and page tables off
+# ("cred", against "series").
 #
 # Usage: scripts/bench.sh [-r]
 #   -r   report only: use the console logs of the last run
@@ -107,12 +109,15 @@ if [ -z "$report_only" ]; then
 		args="kunit.enable=0"
 		[ $mode = tcg ] && args="$args tsc_early_khz=$khz"
 		icount=()
-		for k in base series pgtable; do
+		for k in base series pgtable cred; do
+			# Credentials under their key: instruction counts only.
+			[ $k = cred ] && [ $mode != icount ] && continue
 			[ $mode = icount ] && icount=(-I -P "$D/regwrites.so,out=$D/$k-icount.regwrites$(watch "$D/vmlinux-${k/pgtable/series}")")
 			kernel=$kseries
 			kargs="$args pks_pgtable=off pks_cred=off"
 			[ $k = base ] && kernel=$kbase kargs=$args
 			[ $k = pgtable ] && kargs="$args pks_cred=off"
+			[ $k = cred ] && kargs="$args pks_pgtable=off"
 			stage boot-$k-$mode boot "$kernel" "$D/$k-$mode" "${icount[@]}" -a "$kargs"
 		done
 	done
