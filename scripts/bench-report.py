@@ -297,7 +297,7 @@ def cred_table(d, series, regs):
             ratio = kc / ks
         per = {}
         for k, r in (("off", rs.get(name)), ("cred", rc.get(name))):
-            per[k] = f"{r['pkrs'] / r['ops']:.2f}" if r and r.get("ops") else "-"
+            per[k] = f"{r['pkrs']:.2f}" if r else "-"
         budget, st = "", ""
         if name in CRED_TIGHT_FIGURES:
             budget = f"cred <= off +{(CRED_TIGHT - 1) * 100:g}%"
