@@ -49,6 +49,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <linux/capability.h>
+
 #include "pkru.h"
 
 #define REPEATS	7
@@ -174,19 +176,10 @@ static void do_faccessat(long n, void *arg)
 		syscall(SYS_faccessat, AT_FDCWD, "/", R_OK);
 }
 
-struct cap_header {
-	unsigned int version;
-	int pid;
-};
-
-struct cap_data {
-	unsigned int effective, permitted, inheritable;
-};
-
 static void measure_creds(void)
 {
-	struct cap_header h = { 0x20080522, 0 };	/* _LINUX_CAPABILITY_VERSION_3 */
-	struct cap_data d[2], dropped[2];
+	struct __user_cap_header_struct h = { _LINUX_CAPABILITY_VERSION_3, 0 };
+	struct __user_cap_data_struct d[2], dropped[2];
 
 	measure("getuid", do_getuid, 20000, NULL);
 	if (getuid()) {
@@ -202,7 +195,7 @@ static void measure_creds(void)
 	if (syscall(SYS_capget, &h, d))
 		return;
 	memcpy(dropped, d, sizeof(d));
-	dropped[0].effective &= ~(1u << 22);		/* CAP_SYS_BOOT */
+	dropped[0].effective &= ~(1u << CAP_SYS_BOOT);
 	if (syscall(SYS_capset, &h, dropped))
 		return;
 	measure("faccessat_override", do_faccessat, 5000, NULL);

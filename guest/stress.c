@@ -73,6 +73,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <linux/capability.h>
 #include <linux/types.h>
 
 #include "pkru.h"
@@ -948,19 +949,10 @@ static long cred_stat(const char *name)
 	return p && p[strlen(name)] == ':' ? atol(p + strlen(name) + 1) : -1;
 }
 
-struct cap_header {
-	__u32 version;
-	int pid;
-};
-
-struct cap_data {
-	__u32 effective, permitted, inheritable;
-};
-
 static void *cred_thread_fn(void *arg)
 {
-	struct cap_header h = { 0x20080522, 0 };
-	struct cap_data d[2], dropped[2];
+	struct __user_cap_header_struct h = { _LINUX_CAPABILITY_VERSION_3, 0 };
+	struct __user_cap_data_struct d[2], dropped[2];
 	gid_t groups[3] = { 1, 2, 3 };
 	unsigned int id;
 	uid_t r, e, s;
@@ -984,7 +976,7 @@ static void *cred_thread_fn(void *arg)
 		if (syscall(SYS_setgroups, 1 + rnd() % 3, groups))
 			violation("cred: setgroups: %s", strerror(errno));
 		memcpy(dropped, d, sizeof(d));
-		dropped[0].effective &= ~(1u << 22);		/* CAP_SYS_BOOT */
+		dropped[0].effective &= ~(1u << CAP_SYS_BOOT);
 		if (syscall(SYS_capset, &h, dropped) || syscall(SYS_capset, &h, d))
 			violation("cred: capset: %s", strerror(errno));
 		add(CRED_CHANGES, 7);
