@@ -112,7 +112,9 @@ if [ -z "$report_only" ]; then
 		for k in base series pgtable cred; do
 			# Credentials under their key: instruction counts only.
 			[ $k = cred ] && [ $mode != icount ] && continue
-			[ $mode = icount ] && icount=(-I -P "$D/regwrites.so,out=$D/$k-icount.regwrites$(watch "$D/vmlinux-${k/pgtable/series}")")
+			vmlinux=$D/vmlinux-series
+			[ $k = base ] && vmlinux=$D/vmlinux-base
+			[ $mode = icount ] && icount=(-I -P "$D/regwrites.so,out=$D/$k-icount.regwrites$(watch "$vmlinux")")
 			kernel=$kseries
 			kargs="$args pks_pgtable=off pks_cred=off"
 			[ $k = base ] && kernel=$kbase kargs=$args

@@ -31,6 +31,9 @@
 #            KUnit at boot and the guest's tests (guest/list), both parsed
 #            by the tree's kunit.py; any WARNING, BUG, oops, lockdep, KASAN
 #            report in the console log fails the guest
+#   warn     normal and debug on CPU model max booted with pks_pgtable=warn
+#            pks_cred=warn (the modes are fixed at boot): KUnit's warn-mode
+#            cases run there, and every test must pass in that mode too
 #   violation  with CPU model max: boots of each flavor for the deliberate
 #            PKS violations of test_pks (a key of its own; a stray write to
 #            a page table; one to the task's credentials), whose oops must
@@ -707,6 +710,12 @@ if [ $built = 1 ]; then
 	esac
 	case " $CPUS " in
 	*" max "*)
+		for flavor in $FLAVORS; do
+			[ "$flavor" = distro ] && continue
+			boot_stage "boot $flavor/max warn" "$C/boot-$flavor-max-warn.log" \
+				"$C/$flavor-max-warn/console.log" \
+				boot_guest "$flavor" max warn "pks_pgtable=warn pks_cred=warn"
+		done
 		for flavor in $FLAVORS; do
 			boot_stage "violation $flavor/max" "$C/violation-$flavor.log" \
 				"$C/$flavor-violation/console.log" boot_violation "$flavor" key
