@@ -235,7 +235,10 @@ def main():
     missed += reg_missed
     cred_lines, cred_missed = cred_table(d, series, regs)
     missed += cred_missed
-    lines += [""] + reg_lines + [""] + cred_lines + [""] + memory(runs)
+    distro_lines, distro_missed = distro_table(d)
+    missed += distro_missed
+    lines += ([""] + reg_lines + [""] + cred_lines + [""] + distro_lines + [""] +
+              memory(runs))
     lines.append("")
     lines.append("Budgets: " + ("all met." if not missed else "MISSED: " + "; ".join(missed)))
     md = "\n".join(lines) + "\n"
@@ -255,6 +258,9 @@ def main():
         print(line)
     print()
     for line in cred_lines:
+        print(line)
+    print()
+    for line in distro_lines:
         print(line)
     print()
     for line in memory(runs):
@@ -309,6 +315,45 @@ def cred_table(d, series, regs):
         lines.append(f"| {name} | {fmt(s)} | {fmt(c)} | "
                      f"{'-' if ratio is None else f'{ratio:.4f}'} | {per['off']} | "
                      f"{per['cred']} | {budget} | {st} |")
+    return lines, missed
+
+
+def distro_table(d):
+    """The distribution flavor (Debian's configuration, through UEFI) with
+    page tables under their key against pks_pgtable=off, if make bench
+    booted it: the page-table budgets, instructions and IA32_PKRS writes
+    per operation.  Returns (lines, missed)."""
+    off = read(os.path.join(d, "distro-icount", "console.log"))[0]
+    on = read(os.path.join(d, "distro-pgtable-icount", "console.log"))[0]
+    if not off or not on:
+        return ["Distribution kernel: not booted (make check or make kernel-distro builds it)."], []
+    ro, rp = register_writes(d, "distro"), register_writes(d, "distro-pgtable")
+    lines = ["Distribution kernel (Debian's cloud-amd64 configuration with the series:",
+             "PTI compiled in, PARAVIRT_XXL; UEFI, nokaslr): page tables under their key",
+             "against pks_pgtable=off, instructions and IA32_PKRS writes per operation.", "",
+             "| figure | off | pgtable | pgtable/off | PKRS/op pgtable | budget | |",
+             "|---|---:|---:|---:|---:|---|---|"]
+    missed = []
+    for name, what, _ in FIGURES:
+        o, p = off.get(name), on.get(name)
+        if o is None or p is None:
+            continue
+        ratio = p / o if o else None
+        ko, kp = ro.get(name, {}).get("kernel"), rp.get(name, {}).get("kernel")
+        if name == "workload" and ko and kp:
+            ratio = kp / ko
+        pkrs = f"{rp[name]['pkrs']:.2f}" if name in rp else "-"
+        budget, st = "", ""
+        if name not in PGTABLE_NO_BUDGET and ratio is not None:
+            limit = PGTABLE_TIGHT if name in PGTABLE_TIGHT_FIGURES else PGTABLE_MAX
+            budget = f"on <= off +{(limit - 1) * 100:g}%"
+            st = "ok" if ratio <= limit else "MISSED"
+            if ratio > limit:
+                missed.append(f"{name} ({what}) on the distribution kernel with page tables "
+                              f"under their key: {ratio:.4f} of pks_pgtable=off, "
+                              f"budget +{(limit - 1) * 100:g}%")
+        lines.append(f"| {name} | {fmt(o)} | {fmt(p)} | "
+                     f"{'-' if ratio is None else f'{ratio:.4f}'} | {pkrs} | {budget} | {st} |")
     return lines, missed
 
 
@@ -382,7 +427,8 @@ def register_writes(d, kernel):
     "calls": {function: n}}} of one icount boot, per operation."""
     console = os.path.join(d, f"{kernel}-icount", "console.log")
     counts = os.path.join(d, f"{kernel}-icount.regwrites")
-    vmlinux = os.path.join(d, "vmlinux-" + ("base" if kernel == "base" else "series"))
+    vmlinux = os.path.join(d, "vmlinux-" + ("base" if kernel == "base" else
+                                           "distro" if kernel.startswith("distro") else "series"))
     buckets = {}
     try:
         with open(console, errors="replace") as f:

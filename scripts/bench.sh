@@ -20,7 +20,9 @@
 # ("pgtable", against the same kernel with it off); both with pks_cred=off,
 # so that each figure measures one user of PKS.  A fourth boot, with
 # -icount only, has credentials under their key and page tables off
-# ("cred", against "series").
+# ("cred", against "series").  When the distribution flavor is built
+# (build/kernel-distro), two more -icount boots give its figures with page
+# tables under their key against pks_pgtable=off ("distro").
 #
 # Usage: scripts/bench.sh [-r]
 #   -r   report only: use the console logs of the last run
@@ -130,6 +132,25 @@ if [ -z "$report_only" ]; then
 		-a "kunit.enable=0 pkeys_bench=interrupt pks_pgtable=off pks_cred=off"
 	stage boot-pgtable-irq boot "$kseries" "$D/pgtable-irq" -I \
 		-a "kunit.enable=0 pkeys_bench=interrupt pks_cred=off"
+	# The distribution flavor (Debian's configuration: PTI compiled in,
+	# PARAVIRT_XXL, KASLR, booted through UEFI as make check boots it),
+	# when make check or make kernel-distro has built it: its figures with
+	# page tables under their key against pks_pgtable=off, -icount only.
+	# nokaslr: the same layout in both boots.
+	kdistro=$B/kernel-distro/arch/x86/boot/bzImage
+	rm -rf "$D"/distro-*
+	if [ -f "$kdistro" ]; then
+		cp "$B/kernel-distro/vmlinux" "$D/vmlinux-distro"
+		for k in distro distro-pgtable; do
+			kargs="kunit.enable=0 nokaslr pks_cred=off"
+			[ $k = distro ] && kargs="$kargs pks_pgtable=off"
+			stage boot-$k-icount boot "$kdistro" "$D/$k-icount" -U -I \
+				-P "$D/regwrites.so,out=$D/$k-icount.regwrites$(watch "$D/vmlinux-distro")" \
+				-a "$kargs"
+		done
+	else
+		echo "no distribution kernel (make kernel-distro): its figures are left out"
+	fi
 	echo "benchmark boots: $((SECONDS - start)) s"
 fi
 python3 "$TOP/scripts/bench-report.py" "$D"

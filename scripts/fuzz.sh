@@ -5,8 +5,10 @@
 # under QEMU -cpu max (PKU and PKS), 2 vCPUs, and fuzz the memory and
 # protection key system calls as an unprivileged user (uid 65534) for a
 # bounded time: trinity (-c pkey_alloc pkey_free pkey_mprotect mprotect
-# mmap munmap mremap madvise rt_sigaction sigaltstack prctl; it refuses
-# fork and clone, but its children fork and exit all the time) beside
+# mmap munmap mremap madvise rt_sigaction sigaltstack prctl, and the
+# writers of credentials: the set*id family, setgroups, capset, keyctl,
+# add_key, unshare, faccessat and faccessat2; it refuses fork and clone,
+# but its children fork and exit all the time) beside
 # guest/fuzz-pkeys.c (the series' prctl options and pkey_alloc flag, WRPKRU,
 # fork, threads, signals).  Any kernel warning, BUG, lockdep, KASAN or
 # oops report on the console fails the run; the console log stays in
@@ -71,6 +73,8 @@ pk_n=${pk_n:-0}
 # Fuzzer processes still there a minute after the end, with their stacks.
 hangs=$(grep -a '^fuzz-hang:' "$log" || true)
 nhangs=$(echo -n "$hangs" | grep -c '^fuzz-hang: pid' || true)
+# Credentials under their key (pks_cred): writes refused in the run.
+cred_viol=$(sed -n 's/^fuzz-cred: violations: \([0-9]*\)$/\1/p' "$log" | tail -n 1)
 reports=$(rel_scan "$F/console.log")
 nreports=$(echo -n "$reports" | grep -c . || true)
 
@@ -81,6 +85,7 @@ problems=""
 [ "$nhangs" = 0 ] || problems="$problems $nhangs fuzzer processes hung;"
 [ "$trinity_n" -gt 0 ] || problems="$problems trinity ran no syscall;"
 [ "$pk_n" -gt 0 ] || problems="$problems fuzz-pkeys ran no syscall;"
+[ "${cred_viol:-0}" = 0 ] || problems="$problems $cred_viol writes to credentials refused;"
 [ -z "$problems" ] || verdict="FAILED:$problems"
 
 {
@@ -97,6 +102,7 @@ problems=""
 	echo "| fuzz-pkeys syscalls executed | $pk_n |"
 	echo "| syscalls executed, total | $((trinity_n + pk_n)) |"
 	echo "| kernel warnings (must be 0) | $nreports |"
+	echo "| writes to credentials refused (must be 0; - without the key) | ${cred_viol:--} |"
 	echo "| verdict | $verdict |"
 	echo
 	echo "fuzz-pkeys: \`${pk_line#fuzz-pkeys: }\`"
