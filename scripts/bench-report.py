@@ -117,6 +117,16 @@ def read(path):
     return vals, repeats, mem
 
 
+def ratio_of(name, off, on, regs_off, regs_on):
+    """@on against @off, instructions per operation of figure @name; the
+    workload by its kernel instructions (the plugin's @regs_*), as system
+    time would be on hardware.  None when a side is missing."""
+    ko, kn = regs_off.get(name, {}).get("kernel"), regs_on.get(name, {}).get("kernel")
+    if name == "workload" and ko and kn:
+        return kn / ko
+    return on / off if on is not None and off else None
+
+
 def fmt(v):
     return "-" if v is None else f"{v:.1f}" if v < 100 else f"{v:.0f}"
 
@@ -182,14 +192,8 @@ def main():
             missed.append(f"{name} ({what}): {fmt(s)} against budget {budget}"
                           + (f", base {fmt(b)}" if b is not None else ""))
         p = pgt.get(name)
-        pratio = p / s if p is not None and s else None
+        pratio = ratio_of(name, s, p, regs["series"], regs["pgtable"])
         pbudget, pok = "", None
-        # The workload is budgeted by its kernel instructions, as
-        # system time would be on hardware.
-        ks, kp = (regs["series"].get(name, {}).get("kernel"),
-                  regs["pgtable"].get(name, {}).get("kernel"))
-        if name == "workload" and ks and kp:
-            pratio = kp / ks
         if p is not None and name not in PGTABLE_NO_BUDGET:
             limit = PGTABLE_TIGHT if name in PGTABLE_TIGHT_FIGURES else PGTABLE_MAX
             pbudget = f"on <= off +{(limit - 1) * 100:g}%"
@@ -297,10 +301,7 @@ def cred_table(d, series, regs):
         s, c = series.get(name), cred.get(name)
         if s is None or c is None:
             continue
-        ratio = c / s if s else None
-        ks, kc = rs.get(name, {}).get("kernel"), rc.get(name, {}).get("kernel")
-        if name == "workload" and ks and kc:
-            ratio = kc / ks
+        ratio = ratio_of(name, s, c, rs, rc)
         per = {}
         for k, r in (("off", rs.get(name)), ("cred", rc.get(name))):
             per[k] = f"{r['pkrs']:.2f}" if r else "-"
@@ -338,10 +339,7 @@ def distro_table(d):
         o, p = off.get(name), on.get(name)
         if o is None or p is None:
             continue
-        ratio = p / o if o else None
-        ko, kp = ro.get(name, {}).get("kernel"), rp.get(name, {}).get("kernel")
-        if name == "workload" and ko and kp:
-            ratio = kp / ko
+        ratio = ratio_of(name, o, p, ro, rp)
         pkrs = f"{rp[name]['pkrs']:.2f}" if name in rp else "-"
         budget, st = "", ""
         if name not in PGTABLE_NO_BUDGET and ratio is not None:
