@@ -26,6 +26,14 @@
 # The cover letter's subject and text live in the tree as the description of
 # the branch (git branch --edit-description); export regenerates
 # patches/0000-cover-letter.patch from it with a fresh shortlog and diffstat.
+#
+# The series is posted in parts (postings), in order, each on the ones
+# before it: patches/postings/list names each posting and its first patch by
+# subject, and a posting runs to the next one's first patch.  A posting of
+# more than one patch has its cover letter's headers and text in
+# patches/postings/NAME.txt; export writes the letter as it would be sent,
+# with the posting's shortlog and diffstat, to patches/postings/NAME.cover,
+# and the table of postings into the cover letter of the whole series.
 set -eu
 . "$(dirname "$0")/lib.sh"
 
@@ -56,6 +64,7 @@ cover_to_description() {
 		!body { insubj = 0 }
 		!body && /^$/ { body = 1; print subj; print ""; next }
 		body && /^[^ ].* \([0-9]+\):$/ { exit }
+		body && /^Postings \(written by make export\)$/ { exit }
 		body { print }
 	' "$COVER" | sed -e :a -e '/^\n*$/{$d;N;ba' -e '}' >"$TREE/.git/description-cover"
 	git_tree config branch.main.description "$(cat "$TREE/.git/description-cover")"
@@ -313,6 +322,98 @@ rebase() {
 	note "base-version: $(cat "$TOP/base-version"); next: make check"
 }
 
+postings() {
+	grep -v -e '^#' -e '^[[:space:]]*$' "$P/postings/list"
+}
+
+# posting_ranges: one line per posting, NAME FIRST LAST (numbers in the
+# series, from 1).
+posting_ranges() {
+	local name first i n found last
+	local -a subjects=() names=() starts=()
+	mapfile -t subjects < <(git_tree log --reverse --format=%s base..HEAD)
+	while read -r name first; do
+		found=""
+		for i in "${!subjects[@]}"; do
+			[ "${subjects[$i]}" = "$first" ] && { found=$((i + 1)); break; }
+		done
+		[ -n "$found" ] || die "patches/postings/list: no patch \"$first\" in $TREE"
+		[ ${#starts[@]} = 0 ] || [ "$found" -gt "${starts[-1]}" ] ||
+			die "patches/postings/list: \"$name\" does not start after the posting before it"
+		names+=("$name")
+		starts+=("$found")
+	done < <(postings)
+	[ "${starts[0]:-}" = 1 ] || die "patches/postings/list: the first posting does not start at patch 1"
+	n=${#subjects[@]}
+	for i in "${!names[@]}"; do
+		last=$n
+		[ $((i + 1)) = ${#names[@]} ] || last=$((starts[i + 1] - 1))
+		echo "${names[$i]} ${starts[$i]} $last"
+	done
+}
+
+# header NAME FIELD: a header line of patches/postings/NAME.txt.
+posting_header() {
+	sed -n "/^\$/q; s/^$2: //p" "$P/postings/$1.txt"
+}
+
+# write_postings DIR: DIR/NAME.cover for each posting with a NAME.txt, and
+# DIR/table, the table of postings for the cover letter of the series.
+write_postings() {
+	local dir=$1 name a b k range subj i=0 total from to cc ranges
+	local -a commits
+	mapfile -t commits < <(git_tree rev-list --reverse base..HEAD)
+	ranges=$(posting_ranges) || exit 1
+	total=$(echo "$ranges" | wc -l)
+	{
+		echo "Postings (written by make export)"
+		echo "---------------------------------"
+		echo "The series is posted in $total parts, in this order, each applying on"
+		echo "the ones before it; patches/postings/ holds their cover letters."
+		echo
+	} >"$dir/table"
+	while read -r name a b; do
+		i=$((i + 1))
+		k=$((b - a + 1))
+		range="${commits[$((a - 1))]}~1..${commits[$((b - 1))]}"
+		if [ ! -f "$P/postings/$name.txt" ]; then
+			[ $k = 1 ] || die "patches/postings/$name.txt: missing (a posting of $k patches needs a cover letter)"
+			subj="$(git_tree log -1 --format=%s "${commits[$((a - 1))]}")"
+			printf '  %d. %-6s patch %d, sent alone\n     %s\n' $i "$name" "$a" "$subj" >>"$dir/table"
+			continue
+		fi
+		subj=$(posting_header "$name" Subject)
+		[ -n "$subj" ] || die "patches/postings/$name.txt: no Subject: header"
+		printf '  %d. %-6s patches %d-%d (%d)\n     [PATCH 0/%d] %s\n' $i "$name" "$a" "$b" $k $k "$subj" >>"$dir/table"
+		from=$(git_tree log -1 --format='%an <%ae>' HEAD)
+		to=$(posting_header "$name" To)
+		cc=$(posting_header "$name" Cc)
+		{
+			echo "From: $from"
+			echo "Date: $(git_tree log -1 --format=%aD "${commits[$((b - 1))]}")"
+			echo "Subject: [PATCH 0/$k] $subj"
+			[ -z "$to" ] || echo "To: $to"
+			[ -z "$cc" ] || echo "Cc: $cc"
+			echo
+			sed '1,/^$/d' "$P/postings/$name.txt"
+			echo
+			if [ $i = 1 ]; then
+				echo "Based on Debian's linux-source-6.12 $(cat "$TOP/base-version") (Linux 6.12 LTS; its"
+				echo "upstream commit is not recorded in the package)."
+			else
+				echo "Based on Debian's linux-source-6.12 $(cat "$TOP/base-version") with postings 1-$((i - 1))"
+				echo "of this series applied (patches 1-$((a - 1)))."
+			fi
+			echo
+			git_tree shortlog --no-merges "$range" | sed -e :a -e '/^\n*$/{$d;N;ba' -e '}'
+			echo
+			git_tree diff --stat=72 --summary "$range"
+			echo
+		} >"$dir/$name.cover"
+	done <<<"$ranges"
+	echo >>"$dir/table"
+}
+
 export_series() {
 	local n subj
 	[ -d "$TREE/.git" ] || die "no tree at $TREE: run make tree"
@@ -333,6 +434,12 @@ export_series() {
 	# format-patch stamps the cover letter with the current time; use the
 	# date of the last commit so that an unchanged series exports unchanged.
 	sed -i "s/^Date: .*/Date: $(git_tree log -1 --format=%aD HEAD)/" "$tmp"/0000-cover-letter.patch
+	# The table of postings goes before the shortlog of the whole series.
+	mkdir "$tmp/postings"
+	write_postings "$tmp/postings"
+	awk -v table="$tmp/postings/table" '
+		!done && /^[^ ].* \([0-9]+\):$/ { while ((getline l < table) > 0) print l; done = 1 }
+		{ print }' "$tmp/0000-cover-letter.patch" >"$tmp/cover" && mv "$tmp/cover" "$tmp/0000-cover-letter.patch"
 	# Blank context lines without their single space: checkpatch, given a
 	# relative path in this repository, takes that space for trailing
 	# whitespace.  git apply and GNU patch read an empty line as a blank
@@ -342,8 +449,9 @@ export_series() {
 	if grep -q '\*\*\* SUBJECT HERE \*\*\*' "$tmp/0000-cover-letter.patch"; then
 		echo "warning: the cover letter has no text: git -C $TREE branch --edit-description" >&2
 	fi
-	rm -f "$P"/*.patch
+	rm -f "$P"/*.patch "$P"/postings/*.cover
 	cp "$tmp"/*.patch "$P"/
+	cp "$tmp"/postings/*.cover "$P"/postings/ 2>/dev/null || true
 	(cd "$tmp" && ls -1 [0-9]*.patch | grep -v '^0000-') >"$P/series"
 	record_applied
 	subj=$(sed -n 's/^Subject: //p' "$P/0000-cover-letter.patch")
