@@ -12,7 +12,7 @@ S := scripts
 # BASE=DIR: the series on a kernel tree of the user's (scripts/base.sh).
 export BASE
 .PHONY: help run shell check tree tree-reset export rebase kernel kernel-debug kernel-distro guest \
-	bisect bench profile fuzz stress deb deps clean control
+	bisect bench profile fuzz stress deb deps clean control docs
 
 help:
 	@echo "make run           build the patched kernel, boot it under QEMU -cpu max, demonstrate keys"
@@ -30,6 +30,7 @@ help:
 	@echo "make control       the distribution config without the series on the same guest lines (build/control/)"
 	@echo "make kernel | kernel-debug | kernel-distro | guest   build one part (distro: Debian's cloud-amd64 config)"
 	@echo "make deb           Debian packages of the distribution flavor, modules included (build/*.deb)"
+	@echo "make docs          write the patch table and the latest results into README.md and docs/"
 	@echo "make clean         remove build/"
 	@echo "BASE=DIR           (any target) a 6.12.y kernel tree or checkout instead of Debian's linux-source-6.12"
 
@@ -70,6 +71,11 @@ guest: kernel
 
 run: guest
 	@$(S)/qemu.sh -m run -c max
+	@$(S)/provenance.sh >build/run/provenance
+
+# The parts of README.md and docs/ that the commands above measured.
+docs:
+	@python3 $(S)/docs.py
 
 shell: guest
 	@$(S)/qemu.sh -m shell -c max

@@ -153,4 +153,11 @@ if [ -z "$report_only" ]; then
 	fi
 	echo "benchmark boots: $((SECONDS - start)) s"
 fi
-python3 "$TOP/scripts/bench-report.py" "$D"
+rc=0
+python3 "$TOP/scripts/bench-report.py" "$D" || rc=$?
+# What the figures were measured on, under the title (make docs copies
+# results.md into docs/bench.md).
+[ ! -f "$D/results.md" ] || sed -i "1a\\
+\\
+_$(provenance); make bench took $(((SECONDS + 30) / 60)) min_" "$D/results.md"
+exit $rc

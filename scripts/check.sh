@@ -95,7 +95,16 @@ mkdir -p "$C"
 
 passed=0 failed=0 skipped=0
 failures=""
+fail_details=""
+rows=""
 built=1
+
+# table_row NAME STATUS SECONDS SUMMARY: a row of build/check/summary.md.
+table_row() {
+	local st=ok
+	[ "$2" = 0 ] || st=FAILED
+	rows="$rows| $1 | $st | $3 s | ${4//|//} |"$'\n'
+}
 
 # stage NAME FUNCTION: run FUNCTION, time it, print one line.  FUNCTION
 # prints its summary as the last line of its output (kept in
@@ -107,6 +116,7 @@ stage() {
 	$fn >"$log" 2>&1
 	rc=$?
 	summary=$(tail -n 1 "$log")
+	table_row "$name" $rc $((SECONDS - start)) "$summary"
 	if [ $rc = 0 ]; then
 		printf '%-26s ok     %4d s  %s\n' "$name" $((SECONDS - start)) "$summary"
 	else
@@ -188,7 +198,7 @@ kdoc_warnings() {
 # Documentation directories it touches (no warning naming a file it
 # touches).
 st_docs() {
-	local files base new dirs warn rc
+	local files base new dirs warn rc table
 	files=$(git -C "$TREE" diff --name-only base..HEAD)
 	# shellcheck disable=SC2046
 	set -- $(echo "$files" | grep -E '\.[ch]$' | grep -v '^tools/')
@@ -211,8 +221,12 @@ st_docs() {
 		warn=$(grep -E 'WARNING|ERROR' "$C/htmldocs.log" | grep -F "$files")
 		[ -z "$warn" ] || echo "$warn"
 	fi
-	echo "kernel-doc: $# files, $(echo -n "$new" | grep -c .) new warnings; htmldocs ${dirs:-(none)}: $(echo -n "$warn" | grep -c .) warnings on the series' files"
-	[ -z "$new" ] && [ -z "$warn" ]
+	# README.md's patch table must be the series' (make docs writes it).
+	table=$(python3 "$TOP/scripts/docs.py" --check 2>&1)
+	rc=$?
+	[ $rc = 0 ] || echo "$table"
+	echo "kernel-doc: $# files, $(echo -n "$new" | grep -c .) new warnings; htmldocs ${dirs:-(none)}: $(echo -n "$warn" | grep -c .) warnings on the series' files; README patch table: $([ $rc = 0 ] && echo current || echo STALE)"
+	[ -z "$new" ] && [ -z "$warn" ] && [ $rc = 0 ]
 }
 
 # The series on a copy of the pristine base's files (tree.sh check-apply).
@@ -364,6 +378,9 @@ kunit_results() {
 		f=1
 	fi
 	echo "$counts" | tail -n +2 | grep '^FAIL' | sed "s/^/$name: /"
+	# kunit.py's account of each failure: the expectation that failed.
+	[ "$f" = 0 ] || grep -B 6 -F '[FAILED]' "${file%.*}.$name.txt" | head -n 24 |
+		sed -E 's/\x1b\[[0-9;]*m//g; s/^/    /'
 	g_p=$((g_p + p)) g_f=$((g_f + f)) g_s=$((g_s + s))
 }
 
@@ -598,13 +615,17 @@ boot_stage() {
 	start=$SECONDS
 	# run in this shell: the boot functions add to the counts
 	if "$@" >"$log" 2>&1; then
+		table_row "$name" 0 $((SECONDS - start)) "$(tail -n 1 "$log")"
 		printf '%-26s ok     %4d s  %s\n' "$name" $((SECONDS - start)) "$(tail -n 1 "$log")"
 		grep '^skip: ' "$log" | sed 's/^/    /'
 	else
+		table_row "$name" 1 $((SECONDS - start)) "$(tail -n 1 "$log")"
 		printf '%-26s FAILED %4d s  %s\n' "$name" $((SECONDS - start)) "$(tail -n 1 "$log")"
 		head -n 40 "$log" | sed 's/^/    /'
 		echo "    full log: $log; console: $console"
 		failures="$failures ${name// /-}"
+		# Repeated at the end, where a truncated CI log still shows it.
+		fail_details="$fail_details$name:"$'\n'"$(grep -v -e '^skip: ' "$log" | sed '$d' | head -n 30 | sed 's/^/    /')"$'\n'
 	fi
 }
 
@@ -759,6 +780,24 @@ if [ -s "$C/base-reports.txt" ]; then
 	echo "kernel reports the same lines' control boots of the base show too (not counted):"
 	sed 's/^/    /' "$C/base-reports.txt"
 fi
+if [ -n "$fail_details" ]; then
+	echo "what failed, per failed boot:"
+	printf '%s' "$fail_details"
+fi
 echo "total $((SECONDS - total_start)) s${failures:+; failed:$failures}"
 echo "$passed passed, $failed failed, $skipped skipped"
+# The summary make docs copies into docs/check.md: a whole run only.
+if [ "$FLAVORS" = "normal debug distro" ] && [ $built = 1 ]; then
+	{
+		echo "## Latest make check"
+		echo
+		echo "_$(provenance)_"
+		echo
+		echo "$passed passed, $failed failed, $skipped skipped in $(((SECONDS - total_start + 30) / 60)) min${failures:+; failed:$failures}."
+		echo
+		echo "| stage | result | time | summary |"
+		echo "|---|---|---:|---|"
+		printf '%s' "$rows"
+	} >"$C/summary.md"
+fi
 [ -z "$failures" ] && [ $failed = 0 ]

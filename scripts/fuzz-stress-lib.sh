@@ -57,7 +57,13 @@ rel_scan() {
 rel_summary() {
 	local name=$1 file=$2 part
 	mkdir -p "$REL"
-	cp "$file" "$REL/$name.md"
+	# The section's heading, then what it was measured on.
+	{
+		sed -n '1p' "$file"
+		echo
+		echo "_$(provenance)_"
+		sed '1d' "$file"
+	} >"$REL/$name.md"
 	{
 		echo "# Reliability: make fuzz, make stress and the bad-input table"
 		echo

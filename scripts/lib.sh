@@ -81,3 +81,13 @@ guest_cpio() {
 distro_modules() {
 	sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$TOP/configs/distro.modules"
 }
+
+# provenance: what a measurement was made on, for the summaries that make
+# docs copies into docs/: the date, the base package's version and the
+# number of patches of the tree (with its last commit).
+provenance() {
+	local n head
+	n=$(git -C "$TREE" rev-list --count base..HEAD 2>/dev/null || echo "?")
+	head=$(git -C "$TREE" rev-parse --short=12 HEAD 2>/dev/null || echo "?")
+	echo "measured $(date -u '+%Y-%m-%d %H:%M') UTC on Debian $BASE_PKG $(base_pkg_version) with $n patches (tree $head)"
+}
