@@ -2,13 +2,15 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # make bisect: build the tree at the base and at every patch of the series,
-# incrementally (ccache), in a worktree of build/linux at build/bisect/src.
+# incrementally (ccache), in a worktree of build/linux at build/bisect/src:
+# the normal x86_64 kernel and an i386 tinyconfig kernel (32-bit x86, where
+# PKU and PKS do not exist, so that stubs and generic changes build there).
 # A step fails when it does not build or when its build prints a warning
 # that the base build did not.  When a patch touches arm64 or powerpc files,
 # its arch .c files and the generic .c files it touches are also compiled
 # with Debian's cross compilers (defconfig, ppc64le_defconfig).
 # A step whose source tree (git tree hash) built before with no new warning
-# is not built again (build/bisect/built): an interrupted run resumes, and
+# is not built again (build/bisect/built-x86_64-i386): an interrupted run resumes, and
 # after a change to patch N the steps before it are skipped.
 # Usage: scripts/bisect.sh
 set -eu
@@ -60,14 +62,26 @@ cross() {
 }
 
 base_warnings=$D/base-warnings
-built=$D/built
+base_warnings_i386=$D/base-warnings-i386
+
+# i386 STEP: the i386 tinyconfig kernel of the checked-out step, its log
+# in $D/step-STEP-i386.log.
+i386() {
+	local log=$D/step-$1-i386.log
+	im() {
+		make -C "$SRC" O="$D/obj-i386" ARCH=i386 CC="ccache gcc" -j"$(nproc)" "$@"
+	}
+	[ -f "$D/obj-i386/.config" ] || im -s tinyconfig >"$log" 2>&1
+	im olddefconfig >"$log" 2>&1 && im bzImage >>"$log" 2>&1
+}
+built=$D/built-x86_64-i386
 touch "$built"
 fail=0
 n=0
 for c in $(git -C "$TREE" rev-parse base) $(git -C "$TREE" rev-list --reverse base..HEAD); do
 	tree=$(git -C "$TREE" rev-parse "$c^{tree}")
 	subj=$(git -C "$TREE" log -1 --format=%s "$c")
-	if grep -qx "$tree" "$built" && { [ $n != 0 ] || [ -f "$base_warnings" ]; }; then
+	if grep -qx "$tree" "$built" && { [ $n != 0 ] || [ -f "$base_warnings_i386" ]; }; then
 		echo "step $n built before (same source tree), skipped: $subj"
 		n=$((n + 1))
 		continue
@@ -80,12 +94,19 @@ for c in $(git -C "$TREE" rev-parse base) $(git -C "$TREE" rev-list --reverse ba
 		fail=1
 		break
 	fi
+	if ! i386 $n; then
+		echo "step $n FAILED to build for i386 (tinyconfig): $subj ($D/step-$n-i386.log)"
+		fail=1
+		break
+	fi
 	if [ $n = 0 ]; then
 		warnings "$log" >"$base_warnings"
+		warnings "$D/step-$n-i386.log" >"$base_warnings_i386"
 		echo "$tree" >>"$built"
 		echo "step 0 (base) built in $SECONDS s, $(wc -l <"$base_warnings") warnings"
 	else
 		new=$(comm -23 <(warnings "$log") "$base_warnings")
+		new=$new$(comm -23 <(warnings "$D/step-$n-i386.log") "$base_warnings_i386" | sed 's/^/i386: /')
 		if [ -n "$new" ]; then
 			echo "step $n adds warnings: $subj"
 			echo "$new" | sed 's/^/  /'
@@ -106,5 +127,5 @@ for c in $(git -C "$TREE" rev-parse base) $(git -C "$TREE" rev-list --reverse ba
 	fi
 	n=$((n + 1))
 done
-[ $fail = 0 ] && echo "bisect: all $((n - 1)) patches build on their own"
+[ $fail = 0 ] && echo "bisect: all $((n - 1)) patches build on their own (x86_64, i386 tinyconfig)"
 exit $fail
