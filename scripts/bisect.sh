@@ -9,8 +9,8 @@
 # that the base build did not.  When a patch touches arm64 or powerpc files,
 # its arch .c files and the generic .c files it touches are also compiled
 # with Debian's cross compilers (defconfig, ppc64le_defconfig).
-# A step whose source tree (git tree hash) built before with no new warning
-# is not built again (build/bisect/built-x86_64-i386): an interrupted run resumes, and
+# A step whose source tree (git tree hash, tools/testing left out) built
+# before with no new warning is not built again (build/bisect/built-x86_64-i386): an interrupted run resumes, and
 # after a change to patch N the steps before it are skipped.
 # Usage: scripts/bisect.sh
 set -eu
@@ -61,6 +61,15 @@ cross() {
 	echo "  $arch ($cfg): built${objs:- prepare}"
 }
 
+# build_key COMMIT: the hash of what the kernel builds from, the tree
+# without tools/testing (a selftest change does not change the kernel).
+build_key() {
+	{
+		git -C "$TREE" ls-tree "$1" | grep -v -P '\ttools$'
+		git -C "$TREE" ls-tree "$1:tools" | grep -v -P '\ttesting$'
+	} | git hash-object --stdin
+}
+
 base_warnings=$D/base-warnings
 base_warnings_i386=$D/base-warnings-i386
 
@@ -79,7 +88,7 @@ touch "$built"
 fail=0
 n=0
 for c in $(git -C "$TREE" rev-parse base) $(git -C "$TREE" rev-list --reverse base..HEAD); do
-	tree=$(git -C "$TREE" rev-parse "$c^{tree}")
+	tree=$(build_key "$c")
 	subj=$(git -C "$TREE" log -1 --format=%s "$c")
 	if grep -qx "$tree" "$built" && { [ $n != 0 ] || [ -f "$base_warnings_i386" ]; }; then
 		echo "step $n built before (same source tree), skipped: $subj"
