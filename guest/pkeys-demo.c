@@ -9,7 +9,7 @@
  * the key and write again.
  *
  * Supervisor keys (PKS), through the kernel's test interface
- * (CONFIG_PKS_TEST, /sys/kernel/debug/x86/pks_test): the kernel allocates a
+ * (CONFIG_X86_PKS_TEST, /sys/kernel/debug/x86/pks_test): the kernel allocates a
  * key and tags a kernel page with it; it cannot write the page on behalf
  * of this thread until the thread's rights to the key open it; another
  * thread's rights stay closed.
@@ -220,7 +220,7 @@ static void demo_pks(void)
 	ksft_print_msg("--- supervisor keys (PKS) ---\n");
 	fd = open(PKS_TEST_FILE, O_RDWR);
 	if (fd < 0)
-		why = "no " PKS_TEST_FILE " (kernel without CONFIG_PKS_TEST)";
+		why = "no " PKS_TEST_FILE " (kernel without CONFIG_X86_PKS_TEST)";
 	else if ((err = pks_cmd(fd, "alloc")) == EOPNOTSUPP)
 		why = "supervisor protection keys unavailable (CPU without PKS, or nopks)";
 	if (why) {
