@@ -108,11 +108,19 @@ def summary(path, demote=False):
     if not os.path.exists(path):
         return None
     text = read(path).strip('\n') + '\n'
-    # Only figures that say what they were measured on.
-    if not re.search(r'^_measured [^_]*_$', text, re.M):
-        return None
     text = re.sub(r'\A# [^\n]*\n\n?', '', text)
-    return text
+    # Only figures that say what they were measured on: each "## " section
+    # of the file must carry its own line, or it is left out.
+    parts = re.split(r'(?m)^(?=## )', text)
+    intro, sections = parts[0], parts[1:]
+    prov = re.compile(r'^_measured [^_]*_$', re.M)
+    if not sections:
+        return text if prov.search(text) else None
+    kept = [sec for sec in sections if prov.search(sec)]
+    if not kept:
+        return None
+    # Under the page's own "## Latest results".
+    return re.sub(r'(?m)^## ', '### ', intro + ''.join(kept))
 
 
 def run_excerpt(b):
