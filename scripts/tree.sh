@@ -379,12 +379,12 @@ write_postings() {
 		if [ ! -f "$P/postings/$name.txt" ]; then
 			[ $k = 1 ] || die "patches/postings/$name.txt: missing (a posting of $k patches needs a cover letter)"
 			subj="$(git_tree log -1 --format=%s "${commits[$((a - 1))]}")"
-			printf '  %d. %-6s patch %d, sent alone\n     %s\n' $i "$name" "$a" "$subj" >>"$dir/table"
+			printf '  %d. %-8s patch %d, sent alone\n     %s\n' $i "$name" "$a" "$subj" >>"$dir/table"
 			continue
 		fi
 		subj=$(posting_header "$name" Subject)
 		[ -n "$subj" ] || die "patches/postings/$name.txt: no Subject: header"
-		printf '  %d. %-6s patches %d-%d (%d)\n     [PATCH 0/%d] %s\n' $i "$name" "$a" "$b" $k $k "$subj" >>"$dir/table"
+		printf '  %d. %-8s patches %d-%d (%d)\n     [PATCH 0/%d] %s\n' $i "$name" "$a" "$b" $k $k "$subj" >>"$dir/table"
 		from=$(git_tree log -1 --format='%an <%ae>' HEAD)
 		to=$(posting_header "$name" To)
 		cc=$(posting_header "$name" Cc)
