@@ -342,7 +342,13 @@ def distro_table(d):
         ratio = ratio_of(name, o, p, ro, rp)
         pkrs = f"{rp[name]['pkrs']:.2f}" if name in rp else "-"
         budget, st = "", ""
-        if name not in PGTABLE_NO_BUDGET and ratio is not None:
+        if name == "interrupt":
+            # The small kernel measures interrupts in a boot of their own;
+            # the distribution kernel's two boots run them among the other
+            # figures, whose leftover work (RCU callbacks, timers) lands in
+            # some ticks: a figure, not a budget.
+            budget = "none: not measured alone"
+        elif name not in PGTABLE_NO_BUDGET and ratio is not None:
             limit = PGTABLE_TIGHT if name in PGTABLE_TIGHT_FIGURES else PGTABLE_MAX
             budget = f"on <= off +{(limit - 1) * 100:g}%"
             st = "ok" if ratio <= limit else "MISSED"
