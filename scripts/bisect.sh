@@ -10,8 +10,9 @@
 # its arch .c files and the generic .c files it touches are also compiled
 # with Debian's cross compilers (defconfig, ppc64le_defconfig).
 # A step whose source tree (git tree hash, tools/testing left out) built
-# before with no new warning is not built again (build/bisect/built-x86_64-i386): an interrupted run resumes, and
-# after a change to patch N the steps before it are skipped.
+# before with no new warning is not built again
+# (build/bisect/built-x86_64-i386): an interrupted run resumes, and after
+# a change to patch N the steps before it are skipped.
 # Usage: scripts/bisect.sh
 set -eu
 . "$(dirname "$0")/lib.sh"

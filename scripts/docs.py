@@ -103,7 +103,7 @@ def patch_table():
     return '\n'.join(out) + '\n'
 
 
-def summary(path, demote=False):
+def summary(path):
     """A summary file's text, its first heading dropped."""
     if not os.path.exists(path):
         return None
