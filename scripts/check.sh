@@ -35,16 +35,16 @@
 #            pks_cred=warn (the modes are fixed at boot): KUnit's warn-mode
 #            cases run there, and every test must pass in that mode too
 #   violation  with CPU model max: boots of each flavor for the deliberate
-#            PKS violations of test_pks (a key of its own; a stray write to
-#            a page table; one to the task's credentials), whose oops must
-#            name the key; it is the only
+#            PKS violations, LKDTM's PKS_WRITE_PGTABLE (a stray write to
+#            a page table) and PKS_WRITE_CRED (one to the task's
+#            credentials), whose oops must name the key; it is the only
 #            kernel report allowed there
 #   distro   the distribution flavor's own lines, CPU model max, each a
 #            boot of its own: EFI variables through efivarfs, code
 #            patching (function tracer, kprobe, BPF JIT), pti=on,
 #            4-level paging (no5lvl), the 32-bit programs, three S3
 #            suspend/resume cycles, kexec into the same kernel, which
-#            runs the tests, kdump (the deliberate violation's oops
+#            runs the tests, kdump (PKS_WRITE_PGTABLE's oops
 #            panics into a crash kernel, which runs the tests: the oops
 #            is the one report allowed), memory hotplug (a DIMM added on
 #            a NUMA node of its own, used, offlined, removed),
@@ -460,14 +460,13 @@ boot_guest() {
 }
 
 # A deliberate PKS violation, flavor $1, in a boot of its own on the CPU
-# with PKS: $2 "key" (a key of pks_test), "pgtable" (a stray write to a
-# page table) or "cred" (a stray write to the task's credentials).
-# test_pks's violation case must pass, the console must show one oops,
-# naming the key, and no other kernel report.
+# with PKS: $2 "pgtable" (LKDTM's stray write to a page table) or "cred"
+# (its stray write to the task's credentials).  guest/lkdtm must see the
+# report, the console must show one oops, naming the key, and no other
+# kernel report.
 boot_violation() {
-	local flavor=$1 what=$2 dir rc name=pks_test
-	dir=$C/$flavor-violation${what#key}
-	[ "$what" = pgtable ] && name="page tables"
+	local flavor=$1 what=$2 dir rc name="page tables"
+	dir=$C/$flavor-violation$what
 	[ "$what" = cred ] && name="credentials"
 	guest_setup "$flavor"
 	rm -f "$dir/efivars.fd"
@@ -537,8 +536,8 @@ boot_kexec() {
 }
 
 # kdump (distribution flavor, CPU model max): a crash kernel loaded with
-# kexec -p, the deliberate PKS violation's oops panics into it, and the
-# crash kernel runs the tests.  The oops, from its BUG line to the crash
+# kexec -p, LKDTM's stray write to a page table oopses and panics into
+# it, and the crash kernel runs the tests.  The oops, from its BUG line to the crash
 # kernel's banner, is the one kernel report allowed, and must name the key.
 boot_kdump() {
 	local dir=$C/distro-max-kdump rc
@@ -549,7 +548,7 @@ boot_kdump() {
 		-i "$C/initramfs-kexec.cpio" -c max -d "$dir" -t "$limit" \
 		-a "pkeys_tests=sys_kdump kunit.enable=0 crashkernel=384M"
 	rc=$?
-	if grep -qE '#PF: PKS key [0-9]+ \(pks_test\) refused the write' "$dir/console.log"; then
+	if grep -qE '#PF: PKS key [0-9]+ \(page tables\) refused the write' "$dir/console.log"; then
 		grep -E '#PF: PKS key|Kernel panic' "$dir/console.log" | head -n 3
 	else
 		echo "no oops naming the key in $dir/console.log"
@@ -738,8 +737,6 @@ if [ $built = 1 ]; then
 				boot_guest "$flavor" max warn "pks_pgtable=warn pks_cred=warn"
 		done
 		for flavor in $FLAVORS; do
-			boot_stage "violation $flavor/max" "$C/violation-$flavor.log" \
-				"$C/$flavor-violation/console.log" boot_violation "$flavor" key
 			boot_stage "violation pgtable $flavor/max" \
 				"$C/violation-pgtable-$flavor.log" \
 				"$C/$flavor-violationpgtable/console.log" \

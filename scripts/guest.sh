@@ -57,7 +57,9 @@ make -s -C "$SELFTESTS/x86" OUTPUT="$G/x86" KHDR_INCLUDES="-isystem $KH" \
 	>>"$G/selftests.log" 2>&1 || { cat "$G/selftests.log"; die "building the x86 selftests failed"; }
 
 guest_root "$R"
-cp "$TOP/guest/list" "$TOP/guest/list.system" "$TOP/guest/system" "$R/tests/"
+cp "$TOP/guest/list" "$TOP/guest/list.system" "$TOP/guest/system" "$TOP/guest/lkdtm" "$R/tests/"
+# What each LKDTM test must report (guest/lkdtm reads it).
+cp "$SELFTESTS/lkdtm/tests.txt" "$R/tests/lkdtm-tests.txt"
 cp "$G/bin/pkeys-demo" "$G/bin/sanity" "$G/bin/runtest" "$G/bin/bench" "$G/bin/bpf-jit" "$G/bin/node-touch" "$G/bin/pressure" \
 	$(for t in $MM_TESTS; do echo "$G/mm/${t}_64 $G/mm/${t}_32"; done) \
 	$(for t in $X86_TESTS; do echo "$G/x86/${t}_64 $G/x86/${t}_32"; done) "$R/tests/"
