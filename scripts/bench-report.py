@@ -378,9 +378,12 @@ XRSTOR_NO_PKRU = ("restore_fpregs_from_fpstate", "fpu__clear_user_states", "fpu_
                   "fpu__init_system_xstate", "fpu__init_cpu_xstate", "os_xrstor_booting")
 # The page-table key's open paths: a lazy MMU batch, and the helpers that
 # open it for one write outside a batch (pks_pgtable_open() is the one of
-# pgtable_write(); the batch has its own).
-OPEN_PATHS = ("pks_pgtable_batch_begin", "pks_pgtable_open", "pks_pgtable_set",
-              "pks_pgtable_xchg")
+# pgtable_write(); the typed writers pks_set_pte() and the like open for
+# their one entry; the batch has its own).
+SINGLE_PATHS = ("pks_pgtable_open",) + tuple(
+    f"pks_{op}_{lvl}" for op, lvls in (("set", "pte pmd pud p4d pgd"), ("xchg", "pte pmd pud"),
+                                       ("try_cmpxchg", "pte pmd")) for lvl in lvls.split())
+OPEN_PATHS = ("pks_pgtable_batch_begin",) + SINGLE_PATHS
 
 
 class Symbols:
@@ -515,8 +518,7 @@ def register_table(regs):
         if p and s:
             c = p["calls"]
             batches = c.get("pks_pgtable_batch_begin", 0)
-            single = (c.get("pks_pgtable_open", 0) + c.get("pks_pgtable_set", 0)
-                      + c.get("pks_pgtable_xchg", 0))
+            single = sum(c.get(f, 0) for f in SINGLE_PATHS)
             pairs = p["pkrs_pgtable"] / 2
             ok = pairs <= batches + single + 0.005
             budget = f"{'ok' if ok else 'MISSED'} ({n(pairs)} pairs)"

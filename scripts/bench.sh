@@ -89,7 +89,8 @@ C
 # watch VMLINUX: the plugin arguments that count calls of the functions
 # that open the page-table key, when the kernel has them.
 watch() {
-	nm "$1" | awk '$3 ~ /^pks_pgtable_(batch_begin|open|set|xchg)$/ { printf ",watch=%s", $1 }'
+	nm "$1" | awk '$3 ~ /^(pks_pgtable_(batch_begin|open)|pks_(set|xchg|try_cmpxchg)_(pte|pmd|pud|p4d|pgd))$/ {
+		printf ",watch=%s", $1 }'
 }
 
 mkdir -p "$D"
