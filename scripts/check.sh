@@ -21,6 +21,12 @@
 #            collision check catches planted collisions, and a synthetic
 #            newer base drives the drift, conflict and rebase paths
 #   build    the normal, debug and distro kernels and the guest userspace
+#   exports  (with distro) the series' exports in the distribution
+#            flavor's Module.symvers: nothing that opens the page-table
+#            key around the caller's code (pks_pgtable_open/close, the
+#            lazy MMU batch, pgtable_write()) outside the KUnit
+#            namespace; the typed page-table writers and the cred write
+#            section GPL-only
 #   W=1      the .c files the series touches build with W=1 and no warning
 #            the base did not already have
 #   boot     every flavor (normal, debug: tinyconfig-based, machine pc;
@@ -49,8 +55,10 @@
 #            is the one report allowed), memory hotplug (a DIMM added on
 #            a NUMA node of its own, used, offlined, removed),
 #            modules (test_vmalloc.ko loaded: kernel page tables
-#            written from a module; the flavor builds the modules of
-#            configs/distro.modules with modpost), memory pressure (page
+#            written from a module; dns_resolver.ko and overlay.ko, which
+#            write creds they prepared through the cred write section,
+#            loaded, an overlay mounted and written; the flavor builds the
+#            modules of configs/distro.modules with modpost), memory pressure (page
 #            tables under a hog that leaves no 2 MiB
 #            block: untagged tables counted, nothing hangs), hibernation
 #            to a swap disk and resume
@@ -269,6 +277,27 @@ st_build() {
 	done
 	"$TOP/scripts/guest.sh" || return 1
 	echo "kernels ($FLAVORS) and guest userspace built"
+}
+
+# What the series exports to modules (the distribution flavor's symbol
+# table, written by modpost): nothing that opens the page-table key around
+# the caller's code or writes any word under it (pks_pgtable_open/close,
+# the lazy MMU batch, pgtable_write()) but to the KUnit namespace, and the
+# typed page-table writers and the cred write section GPL-only.
+st_exports() {
+	local sv n bad
+	sv=$(kernel_dir distro)/Module.symvers
+	[ -f "$sv" ] || { echo "no $sv: the distribution flavor is not built"; return 1; }
+	bad=$(awk -F'\t' '$3 == "vmlinux" &&
+		(($2 ~ /^(pks_pgtable_(open|close|batch_begin|batch_end)|__?pgtable_write)$/ &&
+		  $5 != "EXPORTED_FOR_KUNIT_TESTING") ||
+		 ($2 ~ /^(pks_(set|xchg|try_cmpxchg)_(pte|pmd|pud|p4d|pgd)|__cred_write_(begin|end))$/ &&
+		  $4 != "EXPORT_SYMBOL_GPL")) { print "  " $2 " " $4 " " $5 }' "$sv")
+	n=$(awk -F'\t' '$3 == "vmlinux" && $2 ~ /^(pks_|__cred_write|cred_.*keyed)/' "$sv" | wc -l)
+	awk -F'\t' '$3 == "vmlinux" && $2 ~ /^(pks_|__cred_write|cred_.*keyed)/ { print $2, $4, $5 }' "$sv"
+	[ -z "$bad" ] || echo "exported as they must not be:$bad"
+	echo "exports: $n of the series' key symbols exported by vmlinux (distro), $( [ -z "$bad" ] && echo 0 || echo "$bad" | wc -l) not as they must be"
+	[ -z "$bad" ]
 }
 
 # W=1 warnings of one object, without line numbers and without the path of
@@ -568,6 +597,7 @@ boot_modules_initrd() {
 	rm -rf "$r"
 	mkdir -p "$r/lib/modules/pkeys"
 	for m in $(distro_modules); do
+		case $m in *.ko) ;; *) continue ;; esac
 		cp "$k/$m" "$r/lib/modules/pkeys/" || return 1
 		"$k/scripts/sign-file" sha256 "$k/certs/signing_key.pem" "$k/certs/signing_key.x509" \
 			"$r/lib/modules/pkeys/${m##*/}" || return 1
@@ -715,6 +745,9 @@ if [ $built = 1 ]; then
 	count_stage build st_build || built=0
 fi
 if [ $built = 1 ]; then
+	case " $FLAVORS " in
+	*" distro "*) count_stage exports st_exports ;;
+	esac
 	count_stage "W=1" st_w1
 	for flavor in $FLAVORS; do
 		for cpu in $CPUS; do
