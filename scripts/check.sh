@@ -24,9 +24,8 @@
 #   exports  (with distro) the series' exports in the distribution
 #            flavor's Module.symvers: nothing that opens the page-table
 #            key around the caller's code (pks_pgtable_open/close, the
-#            lazy MMU batch, pgtable_write()) outside the KUnit
-#            namespace; the typed page-table writers and the cred write
-#            section GPL-only
+#            lazy MMU batch) outside the KUnit namespace; the typed
+#            page-table writers and the cred write section GPL-only
 #   W=1      the .c files the series touches build with W=1 and no warning
 #            the base did not already have
 #   boot     every flavor (normal, debug: tinyconfig-based, machine pc;
@@ -58,8 +57,8 @@
 #            written from a module; dns_resolver.ko and overlay.ko, which
 #            write creds they prepared through the cred write section,
 #            loaded, an overlay mounted and written; the flavor builds the
-#            modules of configs/distro.modules with modpost), memory pressure (page
-#            tables under a hog that leaves no 2 MiB
+#            modules of configs/distro.modules with modpost), memory
+#            pressure (page tables under a hog that leaves no 2 MiB
 #            block: untagged tables counted, nothing hangs), hibernation
 #            to a swap disk and resume
 #
@@ -281,22 +280,24 @@ st_build() {
 
 # What the series exports to modules (the distribution flavor's symbol
 # table, written by modpost): nothing that opens the page-table key around
-# the caller's code or writes any word under it (pks_pgtable_open/close,
-# the lazy MMU batch, pgtable_write()) but to the KUnit namespace, and the
-# typed page-table writers and the cred write section GPL-only.
+# the caller's code (pks_pgtable_open/close, the lazy MMU batch) but to the
+# KUnit namespace, and the typed page-table writers and the cred write
+# section GPL-only.
 st_exports() {
-	local sv n bad
+	local sv ours bad
 	sv=$(kernel_dir distro)/Module.symvers
 	[ -f "$sv" ] || { echo "no $sv: the distribution flavor is not built"; return 1; }
-	bad=$(awk -F'\t' '$3 == "vmlinux" &&
-		(($2 ~ /^(pks_pgtable_(open|close|batch_begin|batch_end)|__?pgtable_write)$/ &&
-		  $5 != "EXPORTED_FOR_KUNIT_TESTING") ||
-		 ($2 ~ /^(pks_(set|xchg|try_cmpxchg)_(pte|pmd|pud|p4d|pgd)|__cred_write_(begin|end))$/ &&
-		  $4 != "EXPORT_SYMBOL_GPL")) { print "  " $2 " " $4 " " $5 }' "$sv")
-	n=$(awk -F'\t' '$3 == "vmlinux" && $2 ~ /^(pks_|__cred_write|cred_.*keyed)/' "$sv" | wc -l)
-	awk -F'\t' '$3 == "vmlinux" && $2 ~ /^(pks_|__cred_write|cred_.*keyed)/ { print $2, $4, $5 }' "$sv"
-	[ -z "$bad" ] || echo "exported as they must not be:$bad"
-	echo "exports: $n of the series' key symbols exported by vmlinux (distro), $( [ -z "$bad" ] && echo 0 || echo "$bad" | wc -l) not as they must be"
+	# symbol, export type, namespace of the series' key symbols
+	ours=$(awk -F'\t' '$3 == "vmlinux" && $2 ~ /^(pks_|__cred_write|cred_.*keyed)/ {
+		print $2, $4, $5 }' "$sv")
+	echo "$ours"
+	bad=$(echo "$ours" | awk '
+		($1 ~ /^pks_pgtable_(open|close|batch_begin|batch_end)$/ &&
+		 $3 != "EXPORTED_FOR_KUNIT_TESTING") ||
+		($1 ~ /^(pks_(set|xchg|try_cmpxchg)_(pte|pmd|pud|p4d|pgd)|__cred_write_(begin|end))$/ &&
+		 $2 != "EXPORT_SYMBOL_GPL")')
+	[ -z "$bad" ] || echo "exported as they must not be:"$'\n'"$bad"
+	echo "exports: $(echo "$ours" | grep -c .) of the series' key symbols exported by vmlinux (distro), $(echo "$bad" | grep -c .) not as they must be"
 	[ -z "$bad" ]
 }
 
