@@ -7,8 +7,8 @@
 # counts the kernel instructions of every translation block, runs only the
 # figure (guest/bench.c NAME), and lists the functions whose counts differ
 # most, per operation of the figure, with the figure itself.  The counts
-# cover the whole boot: boot-time functions (alternatives, early page
-# tables) show up as noise in the list, the figure's own path by name.
+# cover the figure's measured repeats only (the guest marks them), not
+# the boot or the warm-up.
 #
 # Usage: scripts/profile.sh [-c series|pgtable|distro] [-n LINES] FIGURE
 #   FIGURE       a figure of make bench (exec, fork_exit_wait, interrupt,

@@ -8,7 +8,11 @@
  * At exit, FILE gets one line per block that ran: "ADDRESS COUNT", the
  * address in hex and the instructions executed in the block, in all.
  * Kernel addresses only (the upper half); one vCPU (the counters are not
- * atomic).
+ * atomic).  When the guest marks measured stretches (guest/bench.c
+ * mark(), as scripts/tbprof/regwrites.c reads them: "nopl
+ * MARK_MAGIC|ID(%rax)" starts one, MARK_END ends it), COUNT is the
+ * instructions executed inside them only, so that the work the boot
+ * and the warm-up did stays out, and the first line is "# measured".
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,13 +24,17 @@ QEMU_PLUGIN_EXPORT int qemu_plugin_version = QEMU_PLUGIN_VERSION;
 
 #define SLOTS		(1u << 20)
 #define KERNEL_START	0xffff800000000000ull
+#define MARK_MAGIC	0x4b500000u
+#define MARK_END	0xffffu
 
 struct block {
 	uint64_t pc, insns;
+	uint64_t start, measured;	/* insns at the stretch's start; inside stretches */
 };
 
 static struct block *blocks;
 static const char *out = "tbprof.txt";
+static int in_stretch, marked_any;
 
 /* The block of @pc: open addressing; a block translated again shares it. */
 static struct block *block_of(uint64_t pc)
@@ -43,12 +51,62 @@ static struct block *block_of(uint64_t pc)
 	}
 }
 
+/*
+ * A mark ran: a stretch starts or ends.  Marks are few (two per repeat of
+ * a figure), so every block's count is read at each.
+ */
+static void marked(unsigned int vcpu, void *udata)
+{
+	int start = (uintptr_t)udata != MARK_END;
+	unsigned int i;
+
+	marked_any = 1;
+	if (start == in_stretch)
+		return;
+	for (i = 0; i < SLOTS; i++) {
+		struct block *b = &blocks[i];
+
+		if (!b->pc)
+			continue;
+		if (start)
+			b->start = b->insns;
+		else
+			b->measured += b->insns - b->start;
+	}
+	in_stretch = start;
+}
+
+/* Whether @b is a mark, "nopl MARK_MAGIC|ID(%rax)": then *@id is ID. */
+static int is_mark(const unsigned char *b, size_t n, unsigned int *id)
+{
+	unsigned int disp;
+
+	if (n != 7 || b[0] != 0x0f || b[1] != 0x1f || b[2] != 0x80)
+		return 0;
+	disp = b[3] | b[4] << 8 | b[5] << 16 | (unsigned int)b[6] << 24;
+	if ((disp & 0xffff0000u) != MARK_MAGIC)
+		return 0;
+	*id = disp & 0xffff;
+	return 1;
+}
+
 static void translated(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
 {
 	uint64_t pc = qemu_plugin_tb_vaddr(tb);
+	size_t i, n = qemu_plugin_tb_n_insns(tb);
 
-	if (pc < KERNEL_START)
+	if (pc < KERNEL_START) {
+		for (i = 0; i < n; i++) {
+			struct qemu_plugin_insn *insn = qemu_plugin_tb_get_insn(tb, i);
+			unsigned int mark;
+
+			if (is_mark(qemu_plugin_insn_data(insn), qemu_plugin_insn_size(insn), &mark))
+				qemu_plugin_register_vcpu_insn_exec_cb(insn, marked,
+								       QEMU_PLUGIN_CB_NO_REGS,
+								       (void *)(uintptr_t)mark);
+		}
 		return;
+	}
 	qemu_plugin_register_vcpu_tb_exec_inline(tb, QEMU_PLUGIN_INLINE_ADD_U64,
 						 &block_of(pc)->insns,
 						 qemu_plugin_tb_n_insns(tb));
@@ -63,10 +121,15 @@ static void done(qemu_plugin_id_t id, void *unused)
 		perror(out);
 		return;
 	}
-	for (i = 0; i < SLOTS; i++)
-		if (blocks[i].insns)
+	if (marked_any)
+		fprintf(f, "# measured\n");
+	for (i = 0; i < SLOTS; i++) {
+		uint64_t n = marked_any ? blocks[i].measured : blocks[i].insns;
+
+		if (n)
 			fprintf(f, "%llx %llu\n", (unsigned long long)blocks[i].pc,
-				(unsigned long long)blocks[i].insns);
+				(unsigned long long)n);
+	}
 	fclose(f);
 }
 
