@@ -7,8 +7,9 @@
 # PKU and PKS do not exist, so that stubs and generic changes build there).
 # A step fails when it does not build or when its build prints a warning
 # that the base build did not.  When a patch touches arm64 or powerpc files,
-# its arch .c files and the generic .c files it touches are also compiled
-# with Debian's cross compilers (defconfig, ppc64le_defconfig).
+# or .c files of mm/ (which both build), its arch .c files and the generic
+# .c files it touches are also compiled with Debian's cross compilers
+# (defconfig, ppc64le_defconfig).
 # A step whose source tree (git tree hash, tools/testing left out) built
 # before with no new warning is not built again
 # (build/bisect/built-x86_64-i386): an interrupted run resumes, and after
@@ -127,7 +128,7 @@ for c in $(git -C "$TREE" rev-parse base) $(git -C "$TREE" rev-list --reverse ba
 		cross_ok=1
 		for arch in arm64 powerpc; do
 			files=$(git -C "$SRC" diff --name-only --diff-filter=AM "$c~1" "$c")
-			echo "$files" | grep -q "^arch/$arch/" || continue
+			echo "$files" | grep -q -e "^arch/$arch/" -e '^mm/.*\.c$' || continue
 			generic=$(echo "$files" | grep -v '^arch/' | grep '\.c$' || true)
 			archc=$(echo "$files" | grep "^arch/$arch/.*\.c$" || true)
 			# shellcheck disable=SC2086
