@@ -56,7 +56,7 @@
 #define REPEATS	7
 /* fork_exit_wait's repeats: see main(). */
 #define REPEATS_FORK	21
-#define REPEATS_MAX	21
+#define REPEATS_MAX	REPEATS_FORK
 
 static long page_size;
 
@@ -75,7 +75,10 @@ static int cmp_double(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* A marking NOP: "nopl MARK_MAGIC|ID(%rax)", whatever the compiler. */
+/*
+ * A marking NOP: "nopl MARK_MAGIC|ID(%rax)", whatever the compiler (the
+ * plugins read it with scripts/tbprof/mark.h).
+ */
 #define MARK_MAGIC	0x4b500000u
 #define MARK_END	0xffffu
 #define MARK_ONE(n)	case (n):						\
@@ -161,7 +164,7 @@ static void measure_n(const char *name, void (*fn)(long iters, void *arg), long 
 	}
 	report_n(name, v, repeats);
 	bucket_done(id, name, repeats * iters);
-	/* For make profile, which counts the whole boot. */
+	/* For make profile, when its plugin counts the whole boot. */
 	printf("# %s: %ld operations in all\n", name, iters / 10 + 1 + repeats * iters);
 }
 

@@ -34,13 +34,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "mark.h"
 #include "qemu-plugin.h"
 
 QEMU_PLUGIN_EXPORT int qemu_plugin_version = QEMU_PLUGIN_VERSION;
 
 #define KERNEL_START	0xffff800000000000ull
-#define MARK_MAGIC	0x4b500000u	/* "PK" in the displacement's top half */
-#define MARK_END	0xffffu
 #define BUCKETS		256
 #define SITES		4096
 
@@ -100,14 +99,14 @@ static void marked(unsigned int vcpu, void *udata)
 }
 
 /*
- * The kind of the instruction at @b, or -1; a mark sets *@id.  Legacy
- * prefixes and one REX byte are skipped (64-bit code).
+ * The kind of the instruction at @b, or -1.  Legacy prefixes and one REX
+ * byte are skipped (64-bit code).
  */
-static int decode(const unsigned char *b, size_t n, unsigned int *id)
+static int decode(const unsigned char *b, size_t n)
 {
 	int sse_prefix = 0;
 	size_t i = 0;
-	unsigned int modrm, reg, disp;
+	unsigned int modrm, reg;
 
 	for (; i < n; i++) {
 		switch (b[i]) {
@@ -138,14 +137,6 @@ static int decode(const unsigned char *b, size_t n, unsigned int *id)
 		return reg == 5 && modrm < 0xc0 && !sse_prefix ? XRSTOR : -1;
 	case 0xc7:
 		return reg == 3 && modrm < 0xc0 && !sse_prefix ? XRSTORS : -1;
-	case 0x1f:
-		if (modrm != 0x80 || i + 6 > n)
-			return -1;
-		disp = b[i + 2] | b[i + 3] << 8 | b[i + 4] << 16 | (unsigned int)b[i + 5] << 24;
-		if ((disp & 0xffff0000u) != MARK_MAGIC)
-			return -1;
-		*id = disp & 0xffff;
-		return KINDS;
 	}
 	return -1;
 }
@@ -166,17 +157,17 @@ static void translated(qemu_plugin_id_t pid, struct qemu_plugin_tb *tb)
 		uint64_t vaddr = qemu_plugin_insn_vaddr(insn);
 		unsigned int w;
 
-		kind = decode(qemu_plugin_insn_data(insn), qemu_plugin_insn_size(insn), &id);
+		if (mark_of(qemu_plugin_insn_data(insn), qemu_plugin_insn_size(insn), &id)) {
+			qemu_plugin_register_vcpu_insn_exec_cb(insn, marked, QEMU_PLUGIN_CB_NO_REGS,
+							       (void *)(uintptr_t)id);
+			continue;
+		}
+		kind = decode(qemu_plugin_insn_data(insn), qemu_plugin_insn_size(insn));
 		for (w = 0; w < nr_watch; w++)
 			if (watch[w] == vaddr)
 				kind = WATCH;
 		if (kind < 0)
 			continue;
-		if (kind == KINDS) {
-			qemu_plugin_register_vcpu_insn_exec_cb(insn, marked, QEMU_PLUGIN_CB_NO_REGS,
-							       (void *)(uintptr_t)id);
-			continue;
-		}
 		s = site_of(vaddr, kind);
 		if (s)
 			qemu_plugin_register_vcpu_insn_exec_cb(insn, executed,

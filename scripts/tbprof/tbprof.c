@@ -8,9 +8,7 @@
  * At exit, FILE gets one line per block that ran: "ADDRESS COUNT", the
  * address in hex and the instructions executed in the block, in all.
  * Kernel addresses only (the upper half); one vCPU (the counters are not
- * atomic).  When the guest marks measured stretches (guest/bench.c
- * mark(), as scripts/tbprof/regwrites.c reads them: "nopl
- * MARK_MAGIC|ID(%rax)" starts one, MARK_END ends it), COUNT is the
+ * atomic).  When the guest marks measured stretches (mark.h), COUNT is the
  * instructions executed inside them only, so that the work the boot
  * and the warm-up did stays out, and the first line is "# measured".
  */
@@ -18,14 +16,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "mark.h"
 #include "qemu-plugin.h"
 
 QEMU_PLUGIN_EXPORT int qemu_plugin_version = QEMU_PLUGIN_VERSION;
 
 #define SLOTS		(1u << 20)
 #define KERNEL_START	0xffff800000000000ull
-#define MARK_MAGIC	0x4b500000u
-#define MARK_END	0xffffu
 
 struct block {
 	uint64_t pc, insns;
@@ -76,20 +73,6 @@ static void marked(unsigned int vcpu, void *udata)
 	in_stretch = start;
 }
 
-/* Whether @b is a mark, "nopl MARK_MAGIC|ID(%rax)": then *@id is ID. */
-static int is_mark(const unsigned char *b, size_t n, unsigned int *id)
-{
-	unsigned int disp;
-
-	if (n != 7 || b[0] != 0x0f || b[1] != 0x1f || b[2] != 0x80)
-		return 0;
-	disp = b[3] | b[4] << 8 | b[5] << 16 | (unsigned int)b[6] << 24;
-	if ((disp & 0xffff0000u) != MARK_MAGIC)
-		return 0;
-	*id = disp & 0xffff;
-	return 1;
-}
-
 static void translated(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
 {
 	uint64_t pc = qemu_plugin_tb_vaddr(tb);
@@ -100,7 +83,7 @@ static void translated(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
 			struct qemu_plugin_insn *insn = qemu_plugin_tb_get_insn(tb, i);
 			unsigned int mark;
 
-			if (is_mark(qemu_plugin_insn_data(insn), qemu_plugin_insn_size(insn), &mark))
+			if (mark_of(qemu_plugin_insn_data(insn), qemu_plugin_insn_size(insn), &mark))
 				qemu_plugin_register_vcpu_insn_exec_cb(insn, marked,
 								       QEMU_PLUGIN_CB_NO_REGS,
 								       (void *)(uintptr_t)mark);
