@@ -23,7 +23,7 @@ help:
 	@echo "make export        rewrite patches/ and patches/series from build/linux"
 	@echo "make rebase        carry the series over to the installed base (stops at a conflict), export, record base-version"
 	@echo "make bench         the series against the base in guest instruction counts, with budgets"
-	@echo "make profile       one bench figure by kernel function, base against series (FIGURE=exec COMPARE=series|pgtable|distro)"
+	@echo "make profile       one bench figure by kernel function, base against series (FIGURE=exec COMPARE=series|pgtable|distro|cred)"
 	@echo "make fuzz          trinity and fuzz-pkeys against the debug kernel as an unprivileged user (FUZZ_MINUTES=10)"
 	@echo "make stress        user and supervisor keys under threads, forks, signals, CPU hotplug (STRESS_SECONDS=180)"
 	@echo "make bisect        build every step of the series (x86_64; arm64/powerpc files it touches)"
@@ -96,7 +96,7 @@ bench: deps
 
 # Where a figure's instructions go, by kernel function (FIGURE=exec,
 # COMPARE=series: base against series, pgtable: off against keyed, distro:
-# the same on the distribution flavor).
+# the same on the distribution flavor, cred: credentials off against keyed).
 FIGURE ?= exec
 COMPARE ?= series
 profile: deps
