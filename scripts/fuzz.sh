@@ -1,8 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# make fuzz: boot the debug kernel (lockdep, KASAN, DEBUG_VM, DEBUG_ENTRY)
-# under QEMU -cpu max (PKU and PKS), 2 vCPUs, and fuzz the memory and
+# make fuzz: boot the debug kernel (lockdep, KASAN, DEBUG_VM, DEBUG_ENTRY,
+# page poisoning) under QEMU -cpu max, 2 vCPUs, and fuzz the memory and
 # protection key system calls as an unprivileged user (uid 65534) for a
 # bounded time: trinity (-c pkey_alloc pkey_free pkey_mprotect mprotect
 # mmap munmap mremap madvise rt_sigaction sigaltstack prctl, and the
@@ -34,7 +34,7 @@ while getopts "k:m:s:" opt; do
 	k) kernel=$OPTARG ;;
 	m) minutes=$OPTARG ;;
 	s) seed=$OPTARG ;;
-	*) sed -n '16,19s/^# \{0,1\}//p' "$0" >&2; exit 2 ;;
+	*) sed -n '18,21s/^# \{0,1\}//p' "$0" >&2; exit 2 ;;
 	esac
 done
 rel_bounded "FUZZ_MINUTES/-m" "$minutes" $MAX_MINUTES minutes
@@ -92,7 +92,7 @@ problems=""
 	echo "## make fuzz"
 	echo
 	echo "$(date -u '+%Y-%m-%d %H:%M UTC'), kernel $(basename "$kernel") (debug flavor:"
-	echo "lockdep, KASAN, DEBUG_VM, DEBUG_ENTRY), -cpu max, 2 vCPUs, seed $seed."
+	echo "lockdep, KASAN, DEBUG_VM, DEBUG_ENTRY, page poisoning), -cpu max, 2 vCPUs, seed $seed."
 	echo
 	echo "| figure | value |"
 	echo "|---|---:|"
