@@ -112,8 +112,7 @@ def pgtable_budget(name, off, regs_on):
     single write of @regs_on (the plugin's counts of the keyed boot)."""
     limit = PGTABLE_TIGHT if name in PGTABLE_TIGHT_FIGURES else PGTABLE_MAX
     text = f"on <= off +{(limit - 1) * 100:g}%"
-    calls = regs_on.get(name, {}).get("calls", {})
-    single = sum(calls.get(f, 0) for f in SINGLE_PATHS)
+    single = single_writes(regs_on.get(name, {}).get("calls", {}))
     if limit == PGTABLE_MAX and single >= 0.005 and off:
         text += f" +{SINGLE_WRITE_COST}/single write ({single:.2f})"
         limit += SINGLE_WRITE_COST * single / off
@@ -410,6 +409,12 @@ SINGLE_PATHS = ("pks_pgtable_open",) + tuple(
 OPEN_PATHS = ("pks_pgtable_batch_begin",) + SINGLE_PATHS
 
 
+def single_writes(calls):
+    """Page-table writes outside a batch per operation, from a figure's
+    counts of calls (the plugin's watched functions)."""
+    return sum(calls.get(f, 0) for f in SINGLE_PATHS)
+
+
 class Symbols:
     """Function of a kernel address, and the MSR a WRMSR there writes."""
 
@@ -542,7 +547,7 @@ def register_table(regs):
         if p and s:
             c = p["calls"]
             batches = c.get("pks_pgtable_batch_begin", 0)
-            single = sum(c.get(f, 0) for f in SINGLE_PATHS)
+            single = single_writes(c)
             pairs = p["pkrs_pgtable"] / 2
             ok = pairs <= batches + single + 0.005
             budget = f"{'ok' if ok else 'MISSED'} ({n(pairs)} pairs)"
